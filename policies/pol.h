@@ -1,0 +1,89 @@
+/* pol.h -- balloon policies behind one vtable.
+ *
+ * A policy is a const pol_type found by name in policies/registry.c.  It sees
+ * only what real stats channels carry (model.md "What a policy sees"): a
+ * pol_host_view and one pol_vm_view per running VM of one host, as of the last
+ * stats report.  It answers with targets in bytes, exactly as computed (the
+ * engine rounds down to pages when applying).  The same decide() serves the
+ * simulation and `balloonsim decide`, so a decision test on a snapshot tests
+ * what runs.  NULL hooks mean "default": no parameters, no state, a tick every
+ * interval. */
+#ifndef BS_POL_H
+#define BS_POL_H
+
+#include "../sim/bs.h"
+#include "../sim/cfg.h"
+
+struct scen; /* sim/scenario.h */
+
+#define POL_LEAVE (-1) /* in targets[]: the policy leaves this VM alone */
+
+typedef struct pol_vm_view {
+    const char *name;
+    size_t vm;          /* index into scen.vms (SIZE_MAX in `decide` snapshots) */
+    int64_t actual;     /* bytes: current guest memory A */
+    int64_t target;     /* bytes: current target T */
+    int64_t max;        /* bytes: configured memory M */
+    int64_t min;        /* bytes: floor m */
+    int64_t shares;     /* 0 = never managed */
+    int64_t free;       /* bytes: F */
+    int64_t available;  /* bytes: F + C */
+    int64_t cache;      /* bytes: C */
+    int64_t committed;  /* bytes: D, as Hyper-V/Xen guest agents report it; -1 unknown */
+    int64_t active;     /* bytes: ESX-style active estimate; -1 unknown */
+    int64_t swap_in;    /* bytes swapped in since the previous report */
+    int64_t swap_out;   /* bytes swapped out since the previous report */
+    int64_t major_faults; /* faults since the previous report */
+    bool balloon;       /* ballooning enabled for this VM */
+    bool locked;        /* being migrated: leave alone (decide snapshots only) */
+} pol_vm_view;
+
+typedef struct pol_host_view {
+    const char *name;
+    size_t host;        /* index into scen.hosts (SIZE_MAX in snapshots) */
+    int64_t memory;     /* bytes: physical RAM */
+    int64_t reserved;   /* bytes: host OS and hypervisor */
+    int64_t free;       /* bytes */
+    int64_t available;  /* bytes */
+    int64_t swap_used;  /* bytes */
+    int64_t swap_total; /* bytes */
+    int64_t request;    /* bytes someone asks the policy to free (squeezed); 0 none */
+} pol_host_view;
+
+typedef struct pol_param {
+    const char *name;
+    const char *dflt;        /* default as the user would write it: "20%", "100MiB" */
+    const char *unit;        /* "fraction", "size", "time", "count", "name", ... */
+    const char *description;
+} pol_param;
+
+typedef struct pol_type {
+    const char *name;
+    const char *description;
+    const pol_param *params; /* terminated by {NULL}; NULL: no parameters */
+    bs_time default_interval;
+    bs_time default_stats_interval; /* 0: 5 s */
+    /* Read params (a mapping, or NULL when absent) into a config.  Must mark
+     * the keys it reads; the caller reports unknown params afterwards.  `sc`
+     * may be NULL (`decide`): names of VMs cannot be checked then. */
+    bs_rc (*configure)(cfg_ctx *cx, const cfg_node *params, const char *path,
+                       const struct scen *sc, void **cfg);
+    void (*free_config)(void *cfg);
+    /* Per-host carried state (moving averages, ...); NULL: stateless. */
+    bs_rc (*state_new)(const void *cfg, size_t host, void **state);
+    void (*free_state)(void *state);
+    /* One decision.  targets[i] is for vms[i]: bytes, or POL_LEAVE.  All
+     * entries are preset to POL_LEAVE by the caller. */
+    bs_rc (*decide)(const void *cfg, void *state, bs_time now, const pol_host_view *host,
+                    const pol_vm_view *vms, size_t n, int64_t *targets);
+    /* When to tick next after `now` (> now); NULL: now + interval.  The first
+     * call has now = -1 (the NULL default then ticks first at `interval`).
+     * BS_TIME_NEVER: no more ticks. */
+    bs_time (*next_tick)(const void *cfg, void *state, size_t host, bs_time now,
+                         bs_time interval);
+} pol_type;
+
+const pol_type *pol_find(const char *name);
+const pol_type *const *pol_types(void); /* NULL-terminated, in listing order */
+
+#endif

@@ -1,0 +1,44 @@
+/* output.h -- the run directory of cli.md.
+ *
+ * Every file is written under a temporary name in the run directory and renamed
+ * to its final name only when the run completed (out_finish), so an interrupted
+ * or failed run never leaves a half-written file under a final name.  Numbers
+ * are formatted deterministically (no locale, fixed rules) so that the same
+ * scenario and seed give byte-identical files. */
+#ifndef BS_OUTPUT_H
+#define BS_OUTPUT_H
+
+#include "bs.h"
+#include "engine.h"
+#include "scenario.h"
+
+#include <stdio.h>
+
+typedef struct out_run out_run;
+
+typedef struct out_info {
+    const char *command_line; /* argv joined, for run.json */
+    double wall_s;            /* wall-clock time of the simulation */
+    uint64_t events;          /* events processed */
+} out_info;
+
+/* Create `dir` (and parents, and dir/plots) and open the temporary CSVs. */
+bs_rc out_open(const char *dir, out_run **out);
+/* The sink to hand to eng_run(); valid until out_finish/out_abort. */
+const eng_sink *out_sink(out_run *o);
+/* Write summary.json and run.json, then rename every file to its final name.
+ * Frees o. */
+bs_rc out_finish(out_run *o, const scen *sc, const eng_result *res, const out_info *info);
+/* Remove the temporary files and free o. */
+void out_abort(out_run *o);
+
+/* summary.json's content (also `run --format json` on stdout). */
+bs_rc out_write_summary_json(FILE *f, const scen *sc, const eng_result *res);
+/* The readable table of `run --format text`. */
+void out_print_summary_text(FILE *f, const scen *sc, const eng_result *res);
+
+/* Deterministic number formats shared by every writer. */
+void out_format_seconds(char buf[40], bs_time t);  /* "12", "0.25", "4.1" */
+void out_format_double(char buf[40], double v);    /* shortest round-trip-stable form */
+
+#endif

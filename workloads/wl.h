@@ -1,0 +1,73 @@
+/* wl.h -- workload generators: what each guest demands over time.
+ *
+ * A workload type is a const struct of function pointers (Redis dictType
+ * style) found by name in one registry (workloads/registry.c).  Configuration
+ * and instantiation are split:
+ *   - wl_configure() reads and validates one `workload:` mapping once per VM
+ *     entry, loading trace files at that point so that their errors are
+ *     reported with the scenario's other errors;
+ *   - wl_instantiate() makes the per-VM generator with its own random stream
+ *     (common random numbers, see rng.h).
+ * Demand is piecewise constant: a generator holds its current value and the
+ * time of its next change; the engine schedules one event at that time.
+ * Continuous shapes (diurnal, linear trace interpolation, leaks) are stepped at
+ * a documented resolution.  wl_advance() must not allocate: it is on the hot
+ * path. */
+#ifndef BS_WL_H
+#define BS_WL_H
+
+#include "../sim/bs.h"
+#include "../sim/cfg.h"
+
+#include <gsl/gsl_rng.h>
+
+typedef struct wl_spec wl_spec; /* parsed configuration, shared by VM instances */
+typedef struct wl_gen wl_gen;   /* one VM's generator */
+
+/* What a generator may know about the VM it drives. */
+typedef struct wl_vm_info {
+    const char *name;     /* instance name, keys the random stream */
+    uint64_t seed;        /* scenario seed */
+    bs_pages memory;      /* configured memory M (fleet profiles are relative to it) */
+    const char *purpose;  /* "demand" or "cache": distinct streams for the two */
+} wl_vm_info;
+
+typedef struct wl_type {
+    const char *name;        /* `type:` value */
+    const char *description; /* one line for docs and listings */
+    /* Read the type's keys from `node` (a mapping; `type` already consumed) and
+     * validate them.  `base_dir` resolves relative trace paths.  Must mark the
+     * keys it reads as used; the caller reports unknown keys afterwards. */
+    bs_rc (*configure)(cfg_ctx *cx, const cfg_node *node, const char *path,
+                       const char *base_dir, void **cfg);
+    void (*free_config)(void *cfg);
+    /* Per-VM state; `rng` is owned by the generator from then on. */
+    bs_rc (*instantiate)(const void *cfg, const wl_vm_info *vm, gsl_rng *rng, void **state);
+    void (*free_state)(void *state);
+    /* Bring the state to time t (t never decreases between calls; the first
+     * call is at the VM's first use, possibly t > 0).  Returns the demand in
+     * pages at t and sets *next to the time of the next change (> t), or
+     * BS_TIME_NEVER. */
+    bs_pages (*advance)(void *state, bs_time t, bs_time *next);
+} wl_type;
+
+const wl_type *wl_find(const char *name);
+/* NULL-terminated list of every registered type, for docs and `validate`. */
+const wl_type *const *wl_types(void);
+
+/* Configure a `workload:` mapping (or a nested one: sum parts, cache).  The
+ * keys `cache`, `locality`, `touch_rate` are not read here: scenario.c reads
+ * them (wl_configure_cache for `cache`). */
+bs_rc wl_configure(cfg_ctx *cx, const cfg_node *node, const char *path, const char *base_dir,
+                   wl_spec **out);
+/* `cache:` is a size (constant page cache) or a nested workload mapping. */
+bs_rc wl_configure_cache(cfg_ctx *cx, const cfg_node *node, const char *path,
+                         const char *base_dir, wl_spec **out);
+void wl_spec_free(wl_spec *spec);
+
+bs_rc wl_instantiate(const wl_spec *spec, const wl_vm_info *vm, wl_gen **out);
+/* Demand in pages at time t (t non-decreasing); *next = time of next change. */
+bs_pages wl_advance(wl_gen *g, bs_time t, bs_time *next);
+void wl_gen_free(wl_gen *g);
+
+#endif
