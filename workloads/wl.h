@@ -35,13 +35,17 @@ typedef struct wl_vm_info {
 typedef struct wl_type {
     const char *name;        /* `type:` value */
     const char *description; /* one line for docs and listings */
+    /* The type's own keys, comma separated ("base, peak, ..."), for the
+     * "unknown key (expected one of: ...)" message; `type` not included. */
+    const char *keys;
     /* Read the type's keys from `node` (a mapping; `type` already consumed) and
      * validate them.  `base_dir` resolves relative trace paths.  Must mark the
      * keys it reads as used; the caller reports unknown keys afterwards. */
     bs_rc (*configure)(cfg_ctx *cx, const cfg_node *node, const char *path,
                        const char *base_dir, void **cfg);
     void (*free_config)(void *cfg);
-    /* Per-VM state; `rng` is owned by the generator from then on. */
+    /* Per-VM state; `rng` is owned by the generator from then on (wl_gen frees
+     * it after free_state; the state only borrows it). */
     bs_rc (*instantiate)(const void *cfg, const wl_vm_info *vm, gsl_rng *rng, void **state);
     void (*free_state)(void *state);
     /* Bring the state to time t (t never decreases between calls; the first
@@ -69,5 +73,41 @@ bs_rc wl_instantiate(const wl_spec *spec, const wl_vm_info *vm, wl_gen **out);
 /* Demand in pages at time t (t non-decreasing); *next = time of next change. */
 bs_pages wl_advance(wl_gen *g, bs_time t, bs_time *next);
 void wl_gen_free(wl_gen *g);
+
+/* ---- for the type implementations (workloads/NAME.c) ---- */
+
+/* The built-in types, registered by name in registry.c. */
+extern const wl_type wl_type_constant, wl_type_steps, wl_type_diurnal, wl_type_onoff,
+    wl_type_spikes, wl_type_randomwalk, wl_type_leak, wl_type_trace, wl_type_sum;
+
+/* Continuous shapes (diurnal, leak, linear traces) change at most this often. */
+#define WL_STEP (60 * BS_NS_PER_S)
+
+/* wl_configure for a mapping nobody else checks (sum parts, a `cache:`
+ * workload): also reports its unknown keys. */
+bs_rc wl_configure_nested(cfg_ctx *cx, const cfg_node *node, const char *path,
+                          const char *base_dir, wl_spec **out);
+
+/* A `cache:` written as a bare size: a constant spec's config from the node. */
+bs_rc wl_constant_configure_scalar(cfg_ctx *cx, const cfg_node *n, const char *path, void **cfg);
+
+/* Worse of two return codes, so validation can go on and report everything. */
+static inline bs_rc wl_rc_worse(bs_rc a, bs_rc b) { return a > b ? a : b; }
+
+/* Page count from a (possibly fractional, negative or huge) page value:
+ * rounded down, clamped to [0, UNIT_MAX_BYTES / page]. */
+static inline bs_pages wl_pages_clamp(double pages)
+{
+    const double max = (double)(UNIT_MAX_BYTES / BS_PAGE_SIZE);
+    if (!(pages > 0.0)) return 0; /* also NaN */
+    if (pages >= max) return (bs_pages)max;
+    return (bs_pages)pages;
+}
+
+/* a + b for times, saturating at BS_TIME_NEVER (b >= 0). */
+static inline bs_time wl_time_add(bs_time a, bs_time b)
+{
+    return a > BS_TIME_NEVER - b ? BS_TIME_NEVER : a + b;
+}
 
 #endif

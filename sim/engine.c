@@ -1,0 +1,1363 @@
+/* engine.c -- the discrete-event core: VMs, balloon drivers, hosts, metrics.
+ *
+ * Between two events every quantity of model.md is linear in time (or
+ * constant): actual memory A moves at the driver's rate, host residency H
+ * either holds or tracks A, demand D and cache demand K hold.  The driver
+ * therefore schedules its next event at the next *breakpoint* of that linear
+ * piece (target reached, free pages exhausted so the rate changes, swap
+ * starting, H starting to track A, the swap floor), and every integral (stall,
+ * pressure, satisfaction, host use) is computed in closed form over the piece.
+ * Nothing is stepped in small time increments, and per-event work is O(1) plus
+ * the O(log n) of the queue; hosts carry running sums so that a VM's change
+ * never walks its neighbours.  Work that is O(VMs on a host) happens only where
+ * the model itself is host-wide: stats reports, policy ticks, samples, the
+ * start and end of host swapping, and the host OOM killer.
+ *
+ * The one approximation (docs/model.md): the host-swap part of a VM's stall
+ * uses the host's swap ratio X/sum(H) averaged over the VM's own piece, which
+ * is exact unless the stall clamp at 1 is hit while the host swaps. */
+#include "engine.h"
+
+#include "evq.h"
+#include "../policies/pol.h"
+
+#include <assert.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum node_kind {
+    K_VM_LIFE,    /* start or stop */
+    K_VM_RESTART, /* workload restart after a guest OOM, reboot after a host OOM */
+    K_VM_DEMAND,
+    K_VM_DRIVER,
+    K_VM_REPORT, /* free page reporting */
+    K_VM_STUCK,
+    K_HOST_CROSS,
+    K_HOST_STATS,
+    K_HOST_TICK,
+    K_SAMPLE,
+    K_WARMUP
+};
+
+typedef enum drv_phase {
+    DRV_IDLE,    /* A == T, or nothing to do */
+    DRV_PENDING, /* a target is waiting for the driver's latency */
+    DRV_ACTIVE   /* moving towards T, or blocked and retrying */
+} drv_phase;
+
+/* Growable list of durations (reach, relief), in seconds. */
+typedef struct dur_list {
+    double *v;
+    size_t n, cap;
+} dur_list;
+
+typedef struct vm_acc {
+    double exist_s, up_s, down_s, stall_s, pressure_s, sat_s;
+    double zero_stall_s; /* time at stall exactly 0 (kept out of hist) */
+    double *hist;        /* MET_STALL_BINS, allocated at the first stall */
+    double swap_out, swap_in, host_swap_out, traffic; /* pages */
+    uint64_t guest_oom, host_oom, reversals;
+    dur_list reach, relief;
+} vm_acc;
+
+struct host_run;
+
+typedef struct vm_run {
+    const scen_vm *cfg;
+    struct host_run *host;
+    /* lifecycle */
+    bool on;      /* booted and not stopped or killed */
+    bool booting; /* killed by the host OOM killer, waiting to boot again */
+    bool stopped;
+    bool wl_down; /* workload killed by a guest OOM, waiting to restart */
+    /* the linear piece that started at t0 */
+    bs_time t0;
+    double A, H;           /* pages */
+    double a_rate, h_rate; /* pages per ns */
+    bs_pages T, D, K;      /* target, effective demand, cache demand */
+    bs_pages wl_D;         /* the workload's own demand (D is 0 while down) */
+    /* driver */
+    drv_phase phase;
+    bool blocked;
+    bs_time blocked_since;
+    double goal; /* breakpoint the pending driver event lands on */
+    bool stuck;
+    size_t next_stuck;
+    bool stuck_open;
+    bool report_pending;
+    /* target bookkeeping */
+    bs_time target_set_at;
+    bool reach_open;
+    int last_dir;
+    /* pressure */
+    bool guest_pressured, pressured;
+    bs_time episode_start;
+    /* workloads */
+    wl_gen *wl, *wl_cache;
+    bs_time wl_next, cache_next;
+    /* host-side running values at t0 */
+    double P_at_t0, Q_at_t0, Xi_last;
+    double H_mark, hrate_mark; /* H and its slope when vm_begin() ran */
+    /* cumulative counters for stats reports (pages / faults) */
+    double c_swap_out, c_swap_in, c_faults;
+    double r_swap_out, r_swap_in, r_faults;
+    evq_node ev_life, ev_restart, ev_demand, ev_driver, ev_report, ev_stuck;
+    vm_acc acc;
+} vm_run;
+
+typedef struct host_run {
+    const scen_host *cfg;
+    size_t index;
+    vm_run *vms;
+    size_t n;
+    /* linear piece of sum(H) since t0 */
+    bs_time t0;
+    double SH, sh;     /* pages, pages per ns */
+    double P, Q;       /* integral of X/sum(H) dt, time with X > 0 (s) */
+    bool swapping;
+    double X_last;
+    /* policy */
+    void *pol_state;
+    pol_vm_view *views;
+    size_t n_views;
+    int64_t *targets;
+    bs_time last_report, next_tick;
+    evq_node ev_cross, ev_stats, ev_tick;
+    /* metrics */
+    double used_int_s, swap_out;
+    double free_min;
+} host_run;
+
+typedef struct eng {
+    const scen *sc;
+    const eng_sink *sink;
+    evq q;
+    vm_run *vms;
+    host_run *hosts;
+    evq_node ev_sample, ev_warmup;
+    bs_time measure_from;
+    uint64_t events;
+    bs_rc rc;
+} eng;
+
+#define EPS 1e-6 /* pages: below this, two amounts are the same */
+#define REPORT_BLOCK 512 /* free page reporting works in 2 MiB blocks */
+
+/* ---------------------------------------------------------------- helpers */
+
+static double rate_pages_per_ns(double bytes_per_s)
+{
+    return bytes_per_s / (double)BS_PAGE_SIZE / (double)BS_NS_PER_S;
+}
+
+/* Time to move `pages` at `bytes_per_s`, rounded up to whole ns.  Computed
+ * in bytes so that exact cases (1 GiB at 256 MiB/s) come out exact. */
+static bs_time move_time(double pages, double bytes_per_s)
+{
+    double ns = pages * (double)BS_PAGE_SIZE * (double)BS_NS_PER_S / bytes_per_s;
+    double c = ceil(ns - 1e-3);
+    if (c < 1) c = 1;
+    if (c > (double)INT64_MAX / 4) return BS_TIME_NEVER / 2;
+    return (bs_time)c;
+}
+
+static int64_t pages_to_bytes_d(double pages)
+{
+    return (int64_t)llround(pages * (double)BS_PAGE_SIZE);
+}
+
+static bool dur_push(dur_list *l, double v)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 8;
+        double *nv = realloc(l->v, cap * sizeof *nv);
+        if (!nv) return false;
+        l->v = nv;
+        l->cap = cap;
+    }
+    l->v[l->n++] = v;
+    return true;
+}
+
+static void emit(eng *E, bs_time t, const vm_run *vm, const host_run *h, const char *what,
+                 int64_t value)
+{
+    if (!E->sink || !E->sink->event || E->rc) return;
+    eng_event ev = {t, h ? h->cfg->name : vm->host->cfg->name, vm ? vm->cfg->name : NULL, what,
+                    value};
+    E->rc = E->sink->event(E->sink->ctx, &ev);
+}
+
+static bool measuring(const eng *E, bs_time t) { return t >= E->measure_from; }
+
+static double host_U(const host_run *h, double SH)
+{
+    return (double)h->cfg->reserved + (1.0 - h->cfg->ksm_sharing) * SH;
+}
+
+static double host_X(const host_run *h, double SH)
+{
+    double x = host_U(h, SH) - (double)h->cfg->memory;
+    return x > 0 ? x : 0;
+}
+
+/* Resident working set plus resident cache, the pages the guest has touched. */
+static double vm_R(const vm_run *vm, double A)
+{
+    double ws = BS_MIN((double)vm->D, A);
+    double cache = BS_MIN((double)vm->K, A - ws);
+    return ws + (cache > 0 ? cache : 0);
+}
+
+static int stall_bin(double v)
+{
+    if (v <= 0) return 0;
+    int k = (int)ceil(v * 1000.0 - 1e-9);
+    if (k < 1) k = 1;
+    if (k > 1000) k = 1000;
+    return k;
+}
+
+/* The histogram is allocated at a VM's first stall, not at setup: most VMs of
+ * a large run never stall, and 8 KiB each would dominate memory. */
+static void hist_add(eng *E, vm_acc *acc, int bin, double secs)
+{
+    if (secs <= 0) return;
+    if (bin == 0) {
+        acc->zero_stall_s += secs;
+        return;
+    }
+    if (!acc->hist) {
+        acc->hist = calloc(MET_STALL_BINS, sizeof *acc->hist);
+        if (!acc->hist) {
+            E->rc = BS_ERR_INTERNAL;
+            return;
+        }
+    }
+    acc->hist[bin] += secs;
+}
+
+/* ------------------------------------------------------------- host piece */
+
+/* Close the host's linear piece at t: integrals of swapping and use. */
+static void host_advance(eng *E, host_run *h, bs_time t)
+{
+    if (t <= h->t0) return;
+    double dt_ns = (double)(t - h->t0), dt = dt_ns / (double)BS_NS_PER_S;
+    double SH1 = h->SH + h->sh * dt_ns;
+    if (SH1 < 0) SH1 = 0;
+    double mem = (double)h->cfg->memory;
+    double U0 = host_U(h, h->SH), U1 = host_U(h, SH1);
+    double used0 = BS_MIN(U0, mem), used1 = BS_MIN(U1, mem);
+    h->used_int_s += 0.5 * (used0 + used1) * dt;
+    double free_lo = mem - BS_MAX(used0, used1);
+    if (free_lo < h->free_min && measuring(E, h->t0)) h->free_min = free_lo;
+    if (h->swapping) {
+        /* integral of (a + b s)/(c + d s) over the piece, s in ns */
+        double a = U0 - mem, b = (1.0 - h->cfg->ksm_sharing) * h->sh, c = h->SH, d = h->sh;
+        double integral_ns;
+        if (c <= 0)
+            integral_ns = 0;
+        else if (fabs(d) * dt_ns < 1e-9 * c)
+            integral_ns = (a * dt_ns + 0.5 * b * dt_ns * dt_ns) / c;
+        else
+            integral_ns = (b / d) * dt_ns + (a - b * c / d) / d * log1p(d * dt_ns / c);
+        if (integral_ns < 0) integral_ns = 0;
+        h->P += integral_ns / (double)BS_NS_PER_S;
+        h->Q += dt;
+        double X1 = host_X(h, SH1);
+        if (X1 > h->X_last) h->swap_out += X1 - h->X_last;
+        h->X_last = X1;
+    }
+    h->SH = SH1;
+    h->t0 = t;
+}
+
+static void host_schedule_cross(eng *E, host_run *h, bs_time t)
+{
+    double one_minus_s = 1.0 - h->cfg->ksm_sharing;
+    double mem = (double)h->cfg->memory, res = (double)h->cfg->reserved;
+    double sh_swap = (mem - res) / one_minus_s;                          /* X starts */
+    double sh_oom = (mem + (double)h->cfg->swap - res) / one_minus_s;   /* X > swap */
+    double goal = NAN;
+    if (h->sh > 0) {
+        if (h->SH < sh_swap - EPS)
+            goal = sh_swap;
+        else if (h->SH <= sh_oom + EPS)
+            goal = sh_oom;
+    } else if (h->sh < 0 && h->swapping) {
+        goal = sh_swap;
+    }
+    if (isnan(goal) || h->sh == 0) {
+        evq_cancel(&E->q, &h->ev_cross);
+        return;
+    }
+    double ns = (goal - h->SH) / h->sh;
+    bs_time when = t + (bs_time)ceil(BS_MAX(ns, 0.0)) + 1;
+    evq_schedule(&E->q, &h->ev_cross, when, EVQ_HOST);
+}
+
+static void vm_begin(eng *E, vm_run *vm, bs_time t);
+static void vm_end(eng *E, vm_run *vm, bs_time t);
+static void vm_host_kill(eng *E, vm_run *vm, bs_time t);
+
+/* After VMs changed: OOM-kill while X exceeds host swap, follow the start and
+ * end of host swapping, and schedule the next threshold crossing. */
+static void host_check(eng *E, host_run *h, bs_time t)
+{
+    for (;;) {
+        double X = host_X(h, h->SH);
+        if (X <= (double)h->cfg->swap + EPS) break;
+        vm_run *victim = NULL;
+        for (size_t i = 0; i < h->n; i++) {
+            vm_run *vm = &h->vms[i];
+            if (!vm->on) continue;
+            if (!victim || vm->H > victim->H + EPS) victim = vm;
+        }
+        if (!victim || victim->H <= 0) break;
+        vm_host_kill(E, victim, t);
+    }
+    double X = host_X(h, h->SH);
+    bool swapping = X > EPS;
+    if (swapping != h->swapping) {
+        if (swapping && measuring(E, t)) h->swap_out += X;
+        h->swapping = swapping;
+        h->X_last = X;
+        /* every VM's pressure may start or end: model-wide, so O(VMs) */
+        for (size_t i = 0; i < h->n; i++) {
+            vm_run *vm = &h->vms[i];
+            if (!vm->on) continue;
+            vm_begin(E, vm, t);
+            vm_end(E, vm, t);
+        }
+    } else if (swapping && X > h->X_last) {
+        if (measuring(E, t)) h->swap_out += X - h->X_last;
+        h->X_last = X;
+    } else if (swapping) {
+        h->X_last = X;
+    }
+    host_schedule_cross(E, h, t);
+}
+
+/* --------------------------------------------------------------- VM piece */
+
+/* Integrate the VM's piece [t0, t] into its accumulators and move state to t. */
+static void vm_advance(eng *E, vm_run *vm, bs_time t)
+{
+    if (t <= vm->t0) return;
+    host_run *h = vm->host;
+    double dt_ns = (double)(t - vm->t0), dt = dt_ns / (double)BS_NS_PER_S;
+    vm_acc *acc = &vm->acc;
+    if (vm->booting) {
+        acc->exist_s += dt;
+        acc->down_s += dt;
+        acc->stall_s += dt;
+        hist_add(E, acc, 1000, dt);
+    }
+    if (!vm->on) {
+        vm->t0 = t;
+        vm->P_at_t0 = h->P;
+        vm->Q_at_t0 = h->Q;
+        return;
+    }
+    double A0 = vm->A, A1 = vm->A + vm->a_rate * dt_ns;
+    double H0 = vm->H, H1 = vm->H + vm->h_rate * dt_ns;
+    if (A1 < 0) A1 = 0;
+    if (H1 < 0) H1 = 0;
+    acc->traffic += fabs(A1 - A0);
+    acc->exist_s += dt;
+    double dP = h->P - vm->P_at_t0, dQ = h->Q - vm->Q_at_t0;
+    if (vm->wl_down) {
+        acc->down_s += dt;
+        acc->stall_s += dt;
+        hist_add(E, acc, 1000, dt);
+    } else {
+        const scen_vm *c = vm->cfg;
+        double D = (double)vm->D;
+        double S0 = BS_MAX(0.0, D - A0), S1 = BS_MAX(0.0, D - A1);
+        acc->up_s += dt;
+        if (S1 > S0) {
+            acc->swap_out += S1 - S0;
+            vm->c_swap_out += S1 - S0;
+        } else if (S0 > S1) {
+            acc->swap_in += S0 - S1;
+            vm->c_swap_in += S0 - S1;
+        }
+        double Hmid = 0.5 * (H0 + H1);
+        if (vm->guest_pressured)
+            acc->pressure_s += dt;
+        else if (Hmid > 0)
+            acc->pressure_s += BS_MIN(dQ, dt);
+        /* stall = min(1, tau * ((S/D)^alpha * Lg + p_host * Lh)) */
+        double tau = c->touch_rate, alpha = c->locality;
+        double Lg = bs_time_to_s(c->swap_latency), Lh = bs_time_to_s(h->cfg->swap_latency);
+        double p_bar = dt > 0 ? dP / dt : 0;
+        double cst = tau * p_bar * Lh; /* host part, constant over the piece */
+        double k = tau * Lg;           /* guest part: k (S/D)^alpha */
+        double stall_int, fault_int;
+        if (D <= 0 || (S0 <= 0 && S1 <= 0) || k <= 0) {
+            double v = BS_MIN(1.0, cst);
+            stall_int = v * dt;
+            fault_int = 0;
+            hist_add(E, acc, stall_bin(v), dt);
+        } else if (fabs(S1 - S0) < EPS) {
+            double g = k * pow(S0 / D, alpha);
+            double v = BS_MIN(1.0, cst + g);
+            stall_int = v * dt;
+            fault_int = tau * pow(S0 / D, alpha) * dt;
+            hist_add(E, acc, stall_bin(v), dt);
+        } else {
+            /* S is linear in time: integrate over S instead. */
+            double Slo = BS_MIN(S0, S1), Shi = BS_MAX(S0, S1), per_S = dt / (Shi - Slo);
+            double Sstar = Shi; /* where the clamp at 1 starts */
+            if (cst >= 1)
+                Sstar = Slo;
+            else if (k * pow(Shi / D, alpha) + cst > 1)
+                Sstar = D * pow((1 - cst) / k, 1 / alpha);
+            if (Sstar < Slo) Sstar = Slo;
+            double ap1 = alpha + 1;
+            double gint = k * pow(D, -alpha) * (pow(Sstar, ap1) - pow(Slo, ap1)) / ap1;
+            stall_int = per_S * (cst * (Sstar - Slo) + gint + (Shi - Sstar));
+            fault_int = per_S * tau * pow(D, -alpha) * (pow(Shi, ap1) - pow(Slo, ap1)) / ap1;
+            /* time in each 0.001 stall bin, by inverting the monotone stall(S) */
+            int blo = stall_bin(BS_MIN(1.0, cst + k * pow(Slo / D, alpha)));
+            int bhi = stall_bin(BS_MIN(1.0, cst + k * pow(Shi / D, alpha)));
+            double s_prev = Slo;
+            for (int b = blo; b <= bhi; b++) {
+                double s_edge;
+                if (b == bhi) {
+                    s_edge = Shi;
+                } else {
+                    double v = (double)b / 1000.0;
+                    s_edge = v <= cst ? Slo : D * pow((v - cst) / k, 1 / alpha);
+                    if (s_edge > Shi) s_edge = Shi;
+                    if (s_edge < s_prev) s_edge = s_prev;
+                }
+                hist_add(E, acc, b, (s_edge - s_prev) * per_S);
+                s_prev = s_edge;
+            }
+        }
+        acc->stall_s += stall_int;
+        vm->c_faults += fault_int;
+        /* satisfaction (D - S - X_i)/D, X_i = p_host * H_i */
+        if (D <= 0) {
+            acc->sat_s += dt;
+        } else {
+            double miss = 0.5 * (S0 + S1) * dt + dP * Hmid;
+            double sat = dt - miss / D;
+            acc->sat_s += sat > 0 ? sat : 0;
+        }
+    }
+    vm->A = A1;
+    vm->H = H1;
+    vm->t0 = t;
+    vm->P_at_t0 = h->P;
+    vm->Q_at_t0 = h->Q;
+}
+
+/* Floor below which the driver cannot inflate now (pages). */
+static double inflate_floor(const vm_run *vm)
+{
+    const scen_vm *c = vm->cfg;
+    double L = (double)vm->T;
+    double swap_floor = (double)vm->D - (double)c->swap;
+    if (swap_floor > L) L = swap_floor;
+    if (c->balloon.max_balloon_fraction < 1.0) {
+        double most = floor(c->balloon.max_balloon_fraction * (double)c->memory);
+        double f = (double)c->memory - most;
+        if (f > L) L = f;
+    }
+    if (c->balloon.hyperv_floor) {
+        /* Linux hv_balloon's compute_balloon_floor(), in pages of 4 KiB */
+        double pages = (double)c->memory, mb = 256.0, min_pages;
+        if (pages < 128 * mb)
+            min_pages = 8 * mb + floor(pages / 2);
+        else if (pages < 512 * mb)
+            min_pages = 40 * mb + floor(pages / 4);
+        else if (pages < 2048 * mb)
+            min_pages = 104 * mb + floor(pages / 8);
+        else if (pages < 8192 * mb)
+            min_pages = 232 * mb + floor(pages / 16);
+        else
+            min_pages = 488 * mb + floor(pages / 32);
+        double hv = BS_MIN((double)vm->D, vm->A) + min_pages;
+        if (vm->A < (double)vm->D) hv = vm->A; /* no available memory: refuses */
+        if (hv > L) L = hv;
+    }
+    return L;
+}
+
+/* ------------------------------------------------------ VM state changes */
+
+static void vm_begin(eng *E, vm_run *vm, bs_time t)
+{
+    host_advance(E, vm->host, t);
+    vm_advance(E, vm, t);
+    vm->H_mark = vm->H;
+    vm->hrate_mark = vm->h_rate;
+}
+
+static void episode_close(eng *E, vm_run *vm, bs_time t)
+{
+    if (!vm->pressured) return;
+    vm->pressured = false;
+    if (!dur_push(&vm->acc.relief, bs_time_to_s(t - vm->episode_start))) E->rc = BS_ERR_INTERNAL;
+}
+
+static void vm_end(eng *E, vm_run *vm, bs_time t)
+{
+    host_run *h = vm->host;
+    if (vm->H > vm->A) vm->H = vm->A;
+    if (vm->H < 0) vm->H = 0;
+    h->SH += vm->H - vm->H_mark;
+    h->sh += vm->h_rate - vm->hrate_mark;
+    if (h->SH < 0) h->SH = 0;
+    vm->H_mark = vm->H;
+    vm->hrate_mark = vm->h_rate;
+
+    bool up = vm->on && !vm->wl_down;
+    double D = (double)vm->D;
+    vm->guest_pressured =
+        up && D > 0 && (D - vm->A > EPS || (vm->a_rate < 0 && D - vm->A > -EPS));
+    bool host_part = up && h->swapping && (vm->H > EPS || vm->h_rate > 0);
+    bool pressured = vm->guest_pressured || host_part;
+    if (pressured && !vm->pressured) {
+        vm->pressured = true;
+        vm->episode_start = t;
+    } else if (!pressured && vm->pressured) {
+        episode_close(E, vm, t);
+    }
+    /* host swap-out charged to this VM: increases of X_i = X * H_i / sum(H) */
+    if (h->swapping && h->SH > 0 && vm->on) {
+        double Xi = host_X(h, h->SH) * vm->H / h->SH;
+        if (Xi > vm->Xi_last) vm->acc.host_swap_out += Xi - vm->Xi_last;
+        vm->Xi_last = Xi;
+    } else {
+        vm->Xi_last = 0;
+    }
+    /* free page reporting: backed but free guest memory returns after a delay */
+    const scen_balloon *b = &vm->cfg->balloon;
+    if (b->free_page_reporting && vm->on && !vm->report_pending &&
+        vm->H - vm_R(vm, vm->A) >= REPORT_BLOCK) {
+        vm->report_pending = true;
+        evq_schedule(&E->q, &vm->ev_report, t + b->reporting_delay, EVQ_DRIVER);
+    }
+}
+
+static void vm_reached(eng *E, vm_run *vm, bs_time t)
+{
+    vm->A = (double)vm->T;
+    vm->phase = DRV_IDLE;
+    vm->blocked = false;
+    evq_cancel(&E->q, &vm->ev_driver);
+    emit(E, t, vm, NULL, "reached", bs_pages_to_bytes(vm->T));
+    if (vm->reach_open) {
+        vm->reach_open = false;
+        if (!dur_push(&vm->acc.reach, bs_time_to_s(t - vm->target_set_at)))
+            E->rc = BS_ERR_INTERNAL;
+    }
+}
+
+/* Set the driver's rates and its next breakpoint from the state at t. */
+static void vm_replan(eng *E, vm_run *vm, bs_time t)
+{
+    vm->a_rate = 0;
+    vm->h_rate = 0;
+    if (!vm->on || vm->phase != DRV_ACTIVE) return;
+    if (vm->stuck) {
+        evq_cancel(&E->q, &vm->ev_driver);
+        return;
+    }
+    const scen_balloon *b = &vm->cfg->balloon;
+    double A = vm->A, T = (double)vm->T, D = (double)vm->D, DK = D + (double)vm->K;
+    if (fabs(A - T) < EPS) {
+        vm_reached(E, vm, t);
+        return;
+    }
+    double bp, bytes_rate;
+    if (T < A) {
+        double L = inflate_floor(vm);
+        if (L > A - EPS) {
+            /* The guest cannot give pages now: retry every retry_delay.  Retries
+             * only change anything after demand changed, so they are scheduled
+             * from vm_wake_blocked() on the retry grid instead of firing idly. */
+            if (!vm->blocked) {
+                vm->blocked = true;
+                vm->blocked_since = t;
+            }
+            evq_cancel(&E->q, &vm->ev_driver);
+            return;
+        }
+        vm->blocked = false;
+        bytes_rate = A > DK + EPS ? b->inflate_rate : b->reclaim_rate;
+        bp = L;
+        if (DK < A - EPS && DK > bp) bp = DK;
+        if (D < A - EPS && D > bp) bp = D;
+        if (vm->H < A - EPS && vm->H > bp) bp = vm->H;
+        double r = rate_pages_per_ns(bytes_rate);
+        vm->a_rate = -r;
+        vm->h_rate = vm->H >= A - EPS ? -r : 0;
+        vm->goal = bp;
+        evq_schedule(&E->q, &vm->ev_driver, t + move_time(A - bp, bytes_rate), EVQ_DRIVER);
+    } else {
+        vm->blocked = false;
+        bytes_rate = b->deflate_rate;
+        bp = T;
+        if (D > A + EPS && D < bp) bp = D;
+        if (DK > A + EPS && DK < bp) bp = DK;
+        double r = rate_pages_per_ns(bytes_rate);
+        vm->a_rate = r;
+        vm->h_rate = (A < DK - EPS && vm->H >= A - EPS) ? r : 0;
+        vm->goal = bp;
+        evq_schedule(&E->q, &vm->ev_driver, t + move_time(bp - A, bytes_rate), EVQ_DRIVER);
+    }
+}
+
+/* A blocked driver retries on its retry_delay grid; schedule the first retry
+ * that can make progress now that demand changed. */
+static void vm_wake_blocked(eng *E, vm_run *vm, bs_time t)
+{
+    if (!vm->on || vm->phase != DRV_ACTIVE || !vm->blocked || vm->stuck) return;
+    if (inflate_floor(vm) > vm->A - EPS) return;
+    bs_time rd = vm->cfg->balloon.retry_delay > 0 ? vm->cfg->balloon.retry_delay : 1;
+    bs_time k = (t - vm->blocked_since + rd - 1) / rd;
+    evq_schedule(&E->q, &vm->ev_driver, vm->blocked_since + k * rd, EVQ_DRIVER);
+}
+
+static void vm_guest_kill(eng *E, vm_run *vm, bs_time t)
+{
+    if (measuring(E, t)) vm->acc.guest_oom++;
+    emit(E, t, vm, NULL, "guest_oom", bs_pages_to_bytes(vm->D));
+    episode_close(E, vm, t);
+    vm->wl_down = true;
+    vm->D = 0;
+    evq_schedule(&E->q, &vm->ev_restart, t + vm->cfg->restart_delay, EVQ_LIFECYCLE);
+}
+
+/* D > A + guest swap: deflate on OOM if the driver may, else OOM-kill. */
+static void vm_check_oom(eng *E, vm_run *vm, bs_time t)
+{
+    if (!vm->on || vm->wl_down) return;
+    const scen_vm *c = vm->cfg;
+    double over = (double)vm->D - (vm->A + (double)c->swap);
+    if (over <= EPS) return;
+    if (c->balloon.enabled && c->balloon.deflate_on_oom && vm->A < (double)c->memory) {
+        double give = BS_MIN(over, (double)c->memory - vm->A);
+        vm->A += give;
+        vm->acc.traffic += give;
+        emit(E, t, vm, NULL, "deflate_on_oom", pages_to_bytes_d(give));
+        /* T is unchanged: the driver inflates again later, as the real one does */
+        if (vm->phase == DRV_IDLE && (double)vm->T < vm->A - EPS) {
+            vm->phase = DRV_ACTIVE;
+            vm->blocked = true;
+            vm->blocked_since = t;
+        }
+        over = (double)vm->D - (vm->A + (double)c->swap);
+    }
+    if (over > EPS) vm_guest_kill(E, vm, t);
+}
+
+/* New effective demand: swap accounting, residency, OOM. */
+static void vm_apply_demand(eng *E, vm_run *vm, bs_time t, bs_pages D, bs_pages K)
+{
+    double S_old = BS_MAX(0.0, (double)vm->D - vm->A);
+    vm->D = D;
+    vm->K = K;
+    double S_new = BS_MAX(0.0, (double)vm->D - vm->A);
+    if (S_new > S_old) {
+        vm->acc.swap_out += S_new - S_old;
+        vm->c_swap_out += S_new - S_old;
+    }
+    vm_check_oom(E, vm, t);
+    double R = vm_R(vm, vm->A);
+    if (R > vm->H) vm->H = BS_MIN(vm->A, R);
+}
+
+static void vm_boot(eng *E, vm_run *vm, bs_time t)
+{
+    const scen_vm *c = vm->cfg;
+    vm->on = true;
+    vm->booting = false;
+    vm->wl_down = false;
+    bs_pages start = c->balloon.enabled ? c->start_memory : c->memory;
+    vm->A = (double)start;
+    vm->T = start;
+    vm->H = 0;
+    vm->phase = DRV_IDLE;
+    vm->blocked = false;
+    vm->reach_open = false;
+    vm->wl_D = wl_advance(vm->wl, t, &vm->wl_next);
+    bs_pages K = 0;
+    vm->cache_next = BS_TIME_NEVER;
+    if (vm->wl_cache) K = wl_advance(vm->wl_cache, t, &vm->cache_next);
+    vm->D = 0;
+    vm_apply_demand(E, vm, t, vm->wl_D, K);
+    bs_time next = BS_MIN(vm->wl_next, vm->cache_next);
+    if (next != BS_TIME_NEVER) evq_schedule(&E->q, &vm->ev_demand, next, EVQ_DEMAND);
+}
+
+static void vm_power_off(eng *E, vm_run *vm)
+{
+    vm->on = false;
+    vm->wl_down = false;
+    vm->A = 0;
+    vm->T = 0;
+    vm->H = 0;
+    vm->D = 0;
+    vm->K = 0;
+    vm->a_rate = vm->h_rate = 0;
+    vm->phase = DRV_IDLE;
+    vm->blocked = false;
+    vm->reach_open = false;
+    vm->report_pending = false;
+    evq_cancel(&E->q, &vm->ev_driver);
+    evq_cancel(&E->q, &vm->ev_report);
+    evq_cancel(&E->q, &vm->ev_demand);
+}
+
+static void vm_host_kill(eng *E, vm_run *vm, bs_time t)
+{
+    vm_begin(E, vm, t);
+    if (measuring(E, t)) vm->acc.host_oom++;
+    emit(E, t, vm, NULL, "host_oom", pages_to_bytes_d(vm->H));
+    episode_close(E, vm, t);
+    vm_power_off(E, vm);
+    vm->booting = true;
+    evq_schedule(&E->q, &vm->ev_restart, t + vm->cfg->restart_delay, EVQ_LIFECYCLE);
+    vm_end(E, vm, t);
+}
+
+static void vm_set_target(eng *E, vm_run *vm, bs_pages Tn, bs_time t)
+{
+    if (Tn == vm->T) return;
+    vm_begin(E, vm, t);
+    int dir = Tn > vm->T ? 1 : -1;
+    if (vm->last_dir != 0 && dir != vm->last_dir && measuring(E, t)) vm->acc.reversals++;
+    vm->last_dir = dir;
+    vm->T = Tn;
+    emit(E, t, vm, NULL, "target", bs_pages_to_bytes(Tn));
+    vm->target_set_at = t;
+    vm->reach_open = measuring(E, t);
+    if (fabs(vm->A - (double)Tn) < EPS) {
+        vm_reached(E, vm, t);
+    } else if (vm->phase == DRV_ACTIVE) {
+        vm_replan(E, vm, t); /* redirect without a second latency */
+    } else if (vm->phase == DRV_IDLE) {
+        vm->phase = DRV_PENDING;
+        evq_schedule(&E->q, &vm->ev_driver, t + vm->cfg->balloon.latency, EVQ_DRIVER);
+    } /* DRV_PENDING: the driver will read the newest target when it acts */
+    vm_end(E, vm, t);
+    host_check(E, vm->host, t);
+}
+
+/* --------------------------------------------------------- event handlers */
+
+static void on_life(eng *E, vm_run *vm, bs_time t)
+{
+    vm_begin(E, vm, t);
+    if (!vm->on && !vm->booting && !vm->stopped) {
+        vm_boot(E, vm, t);
+        emit(E, t, vm, NULL, "start", pages_to_bytes_d(vm->A));
+        if (vm->cfg->stop != BS_TIME_NEVER)
+            evq_schedule(&E->q, &vm->ev_life, vm->cfg->stop, EVQ_LIFECYCLE);
+    } else if (!vm->stopped) {
+        emit(E, t, vm, NULL, "stop", pages_to_bytes_d(vm->A));
+        episode_close(E, vm, t);
+        vm_power_off(E, vm);
+        vm->booting = false;
+        vm->stopped = true;
+        evq_cancel(&E->q, &vm->ev_restart);
+    }
+    vm_end(E, vm, t);
+    host_check(E, vm->host, t);
+}
+
+static void on_restart(eng *E, vm_run *vm, bs_time t)
+{
+    if (vm->stopped) return;
+    vm_begin(E, vm, t);
+    if (vm->booting) {
+        vm_boot(E, vm, t);
+        emit(E, t, vm, NULL, "restart", pages_to_bytes_d(vm->A));
+    } else if (vm->wl_down) {
+        vm->wl_down = false;
+        emit(E, t, vm, NULL, "restart", pages_to_bytes_d(vm->A));
+        vm_apply_demand(E, vm, t, vm->wl_D, vm->K);
+        vm_replan(E, vm, t);
+        vm_wake_blocked(E, vm, t);
+    }
+    vm_end(E, vm, t);
+    host_check(E, vm->host, t);
+}
+
+static void on_demand(eng *E, vm_run *vm, bs_time t)
+{
+    if (!vm->on) return;
+    vm_begin(E, vm, t);
+    if (vm->wl_next <= t) vm->wl_D = wl_advance(vm->wl, t, &vm->wl_next);
+    bs_pages K = vm->K;
+    if (vm->wl_cache && vm->cache_next <= t) K = wl_advance(vm->wl_cache, t, &vm->cache_next);
+    vm_apply_demand(E, vm, t, vm->wl_down ? 0 : vm->wl_D, K);
+    vm_replan(E, vm, t);
+    vm_wake_blocked(E, vm, t);
+    vm_end(E, vm, t);
+    host_check(E, vm->host, t);
+    bs_time next = BS_MIN(vm->wl_next, vm->cache_next);
+    if (next != BS_TIME_NEVER) evq_schedule(&E->q, &vm->ev_demand, next, EVQ_DEMAND);
+}
+
+static void on_driver(eng *E, vm_run *vm, bs_time t)
+{
+    if (!vm->on) return;
+    vm_begin(E, vm, t);
+    if (vm->phase == DRV_PENDING) {
+        vm->phase = DRV_ACTIVE;
+    } else if (vm->phase == DRV_ACTIVE && !vm->blocked && vm->a_rate != 0) {
+        /* landed on the planned breakpoint: remove rounding */
+        bool tracking = vm->h_rate != 0;
+        vm->A = vm->goal;
+        if (tracking) vm->H = vm->goal;
+    }
+    vm_replan(E, vm, t);
+    vm_end(E, vm, t);
+    host_check(E, vm->host, t);
+}
+
+static void on_report(eng *E, vm_run *vm, bs_time t)
+{
+    vm->report_pending = false;
+    if (!vm->on) return;
+    vm_begin(E, vm, t);
+    double gap = vm->H - vm_R(vm, vm->A);
+    if (gap >= REPORT_BLOCK) {
+        vm->H -= floor(gap / REPORT_BLOCK) * REPORT_BLOCK;
+        if (vm->h_rate != 0 && vm->H < vm->A - EPS) vm->h_rate = 0; /* no longer tracking */
+    }
+    vm_end(E, vm, t);
+    host_check(E, vm->host, t);
+}
+
+static void on_stuck(eng *E, vm_run *vm, bs_time t)
+{
+    const scen_balloon *b = &vm->cfg->balloon;
+    if (vm->next_stuck >= b->n_stuck) return;
+    const scen_stuck *w = &b->stuck[vm->next_stuck];
+    vm_begin(E, vm, t);
+    if (!vm->stuck_open) {
+        vm->stuck_open = true;
+        vm->stuck = true;
+        if (vm->on) emit(E, t, vm, NULL, "stuck_begin", 0);
+        evq_schedule(&E->q, &vm->ev_stuck, w->at + w->len, EVQ_DRIVER);
+        vm_replan(E, vm, t);
+    } else {
+        vm->stuck_open = false;
+        vm->stuck = false;
+        vm->next_stuck++;
+        if (vm->on) emit(E, t, vm, NULL, "stuck_end", 0);
+        if (vm->next_stuck < b->n_stuck)
+            evq_schedule(&E->q, &vm->ev_stuck, b->stuck[vm->next_stuck].at, EVQ_DRIVER);
+        /* the driver wakes and acts on whatever target is current */
+        if (vm->on && vm->phase == DRV_IDLE && fabs(vm->A - (double)vm->T) >= EPS)
+            vm->phase = DRV_ACTIVE;
+        vm_replan(E, vm, t);
+    }
+    vm_end(E, vm, t);
+    host_check(E, vm->host, t);
+}
+
+static void on_cross(eng *E, host_run *h, bs_time t)
+{
+    host_advance(E, h, t);
+    host_check(E, h, t);
+}
+
+/* The guest-side view of one VM at t (model.md "What a policy sees"). */
+static void vm_view(const vm_run *vm, pol_vm_view *v)
+{
+    const scen_vm *c = vm->cfg;
+    double A = floor(vm->A + EPS), D = (double)vm->D;
+    double ws = BS_MIN(D, A), C = BS_MIN((double)vm->K, A - ws), F = A - ws - C;
+    v->name = c->name;
+    v->vm = c->index;
+    v->actual = bs_pages_to_bytes((bs_pages)A);
+    v->target = bs_pages_to_bytes(vm->T);
+    v->max = bs_pages_to_bytes(c->memory);
+    v->min = bs_pages_to_bytes(c->min);
+    v->shares = c->shares;
+    v->free = pages_to_bytes_d(F);
+    v->available = pages_to_bytes_d(F + C);
+    v->cache = pages_to_bytes_d(C);
+    v->committed = bs_pages_to_bytes(vm->D);
+    v->active = -1;
+    v->swap_in = pages_to_bytes_d(vm->c_swap_in - vm->r_swap_in);
+    v->swap_out = pages_to_bytes_d(vm->c_swap_out - vm->r_swap_out);
+    v->major_faults = (int64_t)llround(vm->c_faults - vm->r_faults);
+    v->balloon = c->balloon.enabled;
+    v->locked = false;
+}
+
+static void schedule_stats_for_tick(eng *E, host_run *h)
+{
+    if (h->next_tick == BS_TIME_NEVER || h->next_tick >= E->sc->duration) return;
+    bs_time si = E->sc->policy.stats_interval;
+    bs_time r = (h->next_tick / si) * si;
+    if (r > h->last_report) evq_schedule(&E->q, &h->ev_stats, r, EVQ_STATS);
+}
+
+static void on_stats(eng *E, host_run *h, bs_time t)
+{
+    host_advance(E, h, t);
+    size_t n = 0;
+    double SH = 0, sh = 0;
+    for (size_t i = 0; i < h->n; i++) {
+        vm_run *vm = &h->vms[i];
+        vm_begin(E, vm, t);
+        vm_end(E, vm, t);
+        SH += vm->H;
+        sh += vm->h_rate;
+        if (!vm->on) continue;
+        vm_view(vm, &h->views[n++]);
+        vm->r_swap_in = vm->c_swap_in;
+        vm->r_swap_out = vm->c_swap_out;
+        vm->r_faults = vm->c_faults;
+    }
+    h->SH = SH; /* re-sum now and then so that rounding never accumulates */
+    h->sh = sh;
+    h->n_views = n;
+    h->last_report = t;
+    host_check(E, h, t);
+}
+
+static void host_view(const eng *E, const host_run *h, pol_host_view *v)
+{
+    (void)E;
+    double X = host_X(h, h->SH);
+    double used = BS_MIN(host_U(h, h->SH), (double)h->cfg->memory);
+    v->name = h->cfg->name;
+    v->host = h->index;
+    v->memory = bs_pages_to_bytes(h->cfg->memory);
+    v->reserved = bs_pages_to_bytes(h->cfg->reserved);
+    v->free = pages_to_bytes_d((double)h->cfg->memory - used);
+    v->available = v->free;
+    v->swap_used = pages_to_bytes_d(X);
+    v->swap_total = bs_pages_to_bytes(h->cfg->swap);
+    v->request = 0;
+}
+
+static void on_tick(eng *E, host_run *h, bs_time t)
+{
+    const scen_policy *p = &E->sc->policy;
+    if (h->n_views > 0) {
+        pol_host_view hv;
+        host_advance(E, h, t);
+        host_view(E, h, &hv);
+        bs_rc rc = pol_decide_all(p->type, p->cfg, h->pol_state, t, &hv, h->views, h->n_views,
+                                  h->targets);
+        if (rc != BS_OK) {
+            E->rc = rc;
+            return;
+        }
+        for (size_t i = 0; i < h->n_views; i++) {
+            if (h->targets[i] == POL_LEAVE || h->targets[i] < 0) continue;
+            vm_run *vm = &E->vms[h->views[i].vm];
+            const scen_vm *c = vm->cfg;
+            if (!vm->on || !c->balloon.enabled || c->shares == 0) continue;
+            bs_pages Tn = bs_bytes_to_pages(h->targets[i]);
+            if (Tn < c->min) Tn = c->min;
+            if (Tn > c->memory) Tn = c->memory;
+            vm_set_target(E, vm, Tn, t);
+        }
+    }
+    h->next_tick = p->type->next_tick
+                       ? p->type->next_tick(p->cfg, h->pol_state, h->index, t, p->interval)
+                       : t + p->interval;
+    if (h->next_tick != BS_TIME_NEVER && h->next_tick < E->sc->duration) {
+        evq_schedule(&E->q, &h->ev_tick, h->next_tick, EVQ_POLICY);
+        schedule_stats_for_tick(E, h);
+    }
+}
+
+static void take_sample(eng *E, bs_time t)
+{
+    if (!E->sink || E->rc) return;
+    for (size_t hi = 0; hi < E->sc->n_hosts && !E->rc; hi++) {
+        host_run *h = &E->hosts[hi];
+        double dt_ns = (double)(t - h->t0);
+        double SH = BS_MAX(0.0, h->SH + h->sh * dt_ns);
+        double X = host_X(h, SH);
+        double one_minus_s = 1.0 - h->cfg->ksm_sharing;
+        double resident_sum = 0;
+        for (size_t i = 0; i < h->n && !E->rc; i++) {
+            vm_run *vm = &h->vms[i];
+            double vdt = (double)(t - vm->t0);
+            double A = vm->on ? BS_MAX(0.0, vm->A + vm->a_rate * vdt) : 0;
+            double H = vm->on ? BS_MAX(0.0, BS_MIN(A, vm->H + vm->h_rate * vdt)) : 0;
+            double D = vm->on ? (double)vm->D : 0;
+            double ws = BS_MIN(D, A), C = BS_MIN((double)vm->K, A - ws);
+            if (!vm->on) C = 0;
+            double S = BS_MAX(0.0, D - A);
+            double Xi = (SH > 0 && vm->on) ? X * H / SH : 0;
+            int64_t resident = pages_to_bytes_d(H);
+            resident_sum += (double)resident;
+            double stall = 0;
+            if (vm->booting || (vm->on && vm->wl_down)) {
+                stall = 1;
+            } else if (vm->on) {
+                const scen_vm *c = vm->cfg;
+                double g = D > 0 ? pow(S / D, c->locality) : 0;
+                double ph = H > 0 ? Xi / H : 0;
+                stall = BS_MIN(1.0, c->touch_rate * (g * bs_time_to_s(c->swap_latency) +
+                                                     ph * bs_time_to_s(h->cfg->swap_latency)));
+            }
+            if (E->sink->vm_sample) {
+                eng_vm_sample row = {t,
+                                     h->cfg->name,
+                                     vm->cfg->name,
+                                     bs_pages_to_bytes(vm->on ? (vm->wl_down ? 0 : vm->D) : 0),
+                                     pages_to_bytes_d(C),
+                                     pages_to_bytes_d(A),
+                                     vm->on ? bs_pages_to_bytes(vm->T) : 0,
+                                     resident,
+                                     pages_to_bytes_d(S),
+                                     pages_to_bytes_d(Xi),
+                                     stall};
+                E->rc = E->sink->vm_sample(E->sink->ctx, &row);
+            }
+        }
+        if (E->sink->host_sample && !E->rc) {
+            double U = (double)bs_pages_to_bytes(h->cfg->reserved) + one_minus_s * resident_sum;
+            double mem = (double)bs_pages_to_bytes(h->cfg->memory);
+            int64_t used = (int64_t)llround(BS_MIN(U, mem));
+            int64_t swapped = (int64_t)llround(BS_MAX(0.0, U - mem));
+            eng_host_sample row = {t, h->cfg->name, used, bs_pages_to_bytes(h->cfg->memory) - used,
+                                   swapped};
+            E->rc = E->sink->host_sample(E->sink->ctx, &row);
+        }
+    }
+}
+
+static void acc_reset(vm_acc *acc)
+{
+    double *hist = acc->hist;
+    dur_list reach = acc->reach, relief = acc->relief;
+    memset(acc, 0, sizeof *acc);
+    if (hist) memset(hist, 0, MET_STALL_BINS * sizeof *hist);
+    acc->hist = hist;
+    reach.n = 0;
+    relief.n = 0;
+    acc->reach = reach;
+    acc->relief = relief;
+}
+
+static void on_warmup(eng *E, bs_time t)
+{
+    E->measure_from = t;
+    for (size_t hi = 0; hi < E->sc->n_hosts; hi++) {
+        host_run *h = &E->hosts[hi];
+        host_advance(E, h, t);
+        h->used_int_s = 0;
+        h->swap_out = 0;
+        h->free_min = (double)h->cfg->memory - BS_MIN(host_U(h, h->SH), (double)h->cfg->memory);
+    }
+    for (size_t i = 0; i < E->sc->n_vms; i++) {
+        vm_run *vm = &E->vms[i];
+        vm_begin(E, vm, t);
+        acc_reset(&vm->acc);
+        vm->episode_start = t;
+        vm->reach_open = false;
+        vm_end(E, vm, t);
+    }
+}
+
+/* ----------------------------------------------------------------- results */
+
+static void group_metrics(const eng *E, const vm_run *vms, size_t n, const host_run *hosts,
+                          size_t nh, met_values *out, double *scratch_hist)
+{
+    memset(out, 0, sizeof *out);
+    double exist = 0, up = 0, down = 0, stall = 0, pressure = 0, so = 0, si = 0, hso = 0,
+           traffic = 0;
+    uint64_t goom = 0, hoom = 0, rev = 0;
+    size_t n_reach = 0, n_relief = 0, n_exist = 0;
+    memset(scratch_hist, 0, MET_STALL_BINS * sizeof *scratch_hist);
+    for (size_t i = 0; i < n; i++) {
+        const vm_acc *a = &vms[i].acc;
+        exist += a->exist_s;
+        up += a->up_s;
+        down += a->down_s;
+        stall += a->stall_s;
+        pressure += a->pressure_s;
+        so += a->swap_out;
+        si += a->swap_in;
+        hso += a->host_swap_out;
+        traffic += a->traffic;
+        goom += a->guest_oom;
+        hoom += a->host_oom;
+        rev += a->reversals;
+        n_reach += a->reach.n;
+        n_relief += a->relief.n;
+        if (a->exist_s > 0) n_exist++;
+        scratch_hist[0] += a->zero_stall_s;
+        if (a->hist)
+            for (int k = 1; k < MET_STALL_BINS; k++) scratch_hist[k] += a->hist[k];
+    }
+#define SET(id, val)                                                                      \
+    do {                                                                                  \
+        out->v[id] = (val);                                                               \
+        out->present[id] = !isnan(out->v[id]);                                            \
+    } while (0)
+    double page = (double)BS_PAGE_SIZE;
+    SET(MET_GUEST_OOM_KILLS, (double)goom);
+    SET(MET_HOST_OOM_KILLS, (double)hoom);
+    SET(MET_DOWNTIME_S, down);
+    SET(MET_STALL_S, stall);
+    SET(MET_STALL_P50, exist > 0 ? met_hist_quantile(scratch_hist, 0.50) : NAN);
+    SET(MET_STALL_P95, exist > 0 ? met_hist_quantile(scratch_hist, 0.95) : NAN);
+    SET(MET_STALL_P99, exist > 0 ? met_hist_quantile(scratch_hist, 0.99) : NAN);
+    SET(MET_PRESSURE_FRACTION, up > 0 ? BS_MIN(1.0, pressure / up) : NAN);
+    /* durations: gather, then nearest-rank */
+    size_t cap = BS_MAX(n_reach, n_relief);
+    double *buf = cap ? malloc(cap * sizeof *buf) : NULL;
+    if (cap && !buf) {
+        SET(MET_RELIEF_P50, NAN);
+        SET(MET_RELIEF_P95, NAN);
+        SET(MET_RELIEF_MAX, NAN);
+        SET(MET_REACH_P50, NAN);
+        SET(MET_REACH_P95, NAN);
+    } else {
+        size_t k = 0;
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = 0; j < vms[i].acc.relief.n; j++) buf[k++] = vms[i].acc.relief.v[j];
+        SET(MET_RELIEF_P50, met_nearest_rank(buf, k, 0.50));
+        SET(MET_RELIEF_P95, met_nearest_rank(buf, k, 0.95));
+        SET(MET_RELIEF_MAX, k ? buf[k - 1] : NAN); /* sorted by the calls above */
+        k = 0;
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = 0; j < vms[i].acc.reach.n; j++) buf[k++] = vms[i].acc.reach.v[j];
+        SET(MET_REACH_P50, met_nearest_rank(buf, k, 0.50));
+        SET(MET_REACH_P95, met_nearest_rank(buf, k, 0.95));
+    }
+    free(buf);
+    SET(MET_GUEST_SWAP_OUT_BYTES, round(so * page));
+    SET(MET_GUEST_SWAP_IN_BYTES, round(si * page));
+    SET(MET_BALLOON_TRAFFIC_BYTES, round(traffic * page));
+    SET(MET_TARGET_REVERSALS_PER_VM_HOUR, exist > 0 ? (double)rev / (exist / 3600.0) : 0);
+    /* fairness: Jain over the VMs that existed of their mean satisfaction */
+    double *sat = n_exist ? malloc(n_exist * sizeof *sat) : NULL;
+    if (sat) {
+        size_t k = 0;
+        for (size_t i = 0; i < n; i++)
+            if (vms[i].acc.exist_s > 0) sat[k++] = vms[i].acc.sat_s / vms[i].acc.exist_s;
+        SET(MET_FAIRNESS, met_jain(sat, k));
+        free(sat);
+    } else {
+        SET(MET_FAIRNESS, NAN);
+    }
+    if (nh == 0) {
+        SET(MET_HOST_SWAP_OUT_BYTES, round(hso * page));
+        SET(MET_HOST_FREE_MIN_BYTES, NAN);
+        SET(MET_MEAN_HOST_USED_FRACTION, NAN);
+        SET(MET_OVERCOMMIT_RATIO, NAN);
+        return;
+    }
+    double host_so = 0, used_int = 0, mem = 0, avail = 0, free_min = INFINITY, vm_mem = 0;
+    for (size_t i = 0; i < nh; i++) {
+        host_so += hosts[i].swap_out;
+        used_int += hosts[i].used_int_s;
+        mem += (double)hosts[i].cfg->memory;
+        avail += (double)(hosts[i].cfg->memory - hosts[i].cfg->reserved);
+        if (hosts[i].free_min < free_min) free_min = hosts[i].free_min;
+    }
+    for (size_t i = 0; i < n; i++) vm_mem += (double)vms[i].cfg->memory;
+    double measured = bs_time_to_s(E->sc->duration - E->measure_from);
+    SET(MET_HOST_SWAP_OUT_BYTES, round(host_so * page));
+    SET(MET_HOST_FREE_MIN_BYTES, isinf(free_min) ? NAN : floor(free_min) * page);
+    SET(MET_MEAN_HOST_USED_FRACTION, mem > 0 && measured > 0 ? used_int / (mem * measured) : NAN);
+    SET(MET_OVERCOMMIT_RATIO, avail > 0 ? vm_mem / avail : NAN);
+#undef SET
+}
+
+void eng_result_free(eng_result *res)
+{
+    if (!res) return;
+    free(res->hosts);
+    free(res->vms);
+    memset(res, 0, sizeof *res);
+}
+
+static bs_rc build_result(const eng *E, eng_result *res)
+{
+    const scen *sc = E->sc;
+    memset(res, 0, sizeof *res);
+    res->hosts = calloc(sc->n_hosts ? sc->n_hosts : 1, sizeof *res->hosts);
+    res->vms = calloc(sc->n_vms ? sc->n_vms : 1, sizeof *res->vms);
+    double *scratch = malloc(MET_STALL_BINS * sizeof *scratch);
+    if (!res->hosts || !res->vms || !scratch) {
+        free(scratch);
+        eng_result_free(res);
+        return BS_ERR_INTERNAL;
+    }
+    res->n_hosts = sc->n_hosts;
+    res->n_vms = sc->n_vms;
+    res->events = E->events;
+    group_metrics(E, E->vms, sc->n_vms, E->hosts, sc->n_hosts, &res->run, scratch);
+    for (size_t h = 0; h < sc->n_hosts; h++)
+        group_metrics(E, E->hosts[h].vms, E->hosts[h].n, &E->hosts[h], 1, &res->hosts[h], scratch);
+    for (size_t i = 0; i < sc->n_vms; i++)
+        group_metrics(E, &E->vms[i], 1, NULL, 0, &res->vms[i], scratch);
+    free(scratch);
+    return BS_OK;
+}
+
+/* ------------------------------------------------------------------- setup */
+
+static void eng_cleanup(eng *E)
+{
+    const scen *sc = E->sc;
+    if (E->vms) {
+        for (size_t i = 0; i < sc->n_vms; i++) {
+            vm_run *vm = &E->vms[i];
+            if (vm->wl) wl_gen_free(vm->wl);
+            if (vm->wl_cache) wl_gen_free(vm->wl_cache);
+            free(vm->acc.hist);
+            free(vm->acc.reach.v);
+            free(vm->acc.relief.v);
+        }
+    }
+    if (E->hosts) {
+        for (size_t h = 0; h < sc->n_hosts; h++) {
+            host_run *hr = &E->hosts[h];
+            if (hr->pol_state && sc->policy.type->free_state)
+                sc->policy.type->free_state(hr->pol_state);
+            free(hr->views);
+            free(hr->targets);
+        }
+    }
+    free(E->vms);
+    free(E->hosts);
+    evq_free(&E->q);
+}
+
+static bs_rc eng_setup(eng *E)
+{
+    const scen *sc = E->sc;
+    bs_rc rc = evq_init(&E->q, 6 * sc->n_vms + 3 * sc->n_hosts + 4);
+    E->vms = calloc(sc->n_vms ? sc->n_vms : 1, sizeof *E->vms);
+    E->hosts = calloc(sc->n_hosts ? sc->n_hosts : 1, sizeof *E->hosts);
+    if (rc != BS_OK || !E->vms || !E->hosts) return BS_ERR_INTERNAL;
+    evq_node_init(&E->ev_sample, K_SAMPLE);
+    evq_node_init(&E->ev_warmup, K_WARMUP);
+    E->measure_from = 0;
+    if (sc->warmup > 0) {
+        E->measure_from = sc->warmup; /* counts before warmup are discarded then */
+        evq_schedule(&E->q, &E->ev_warmup, sc->warmup, EVQ_LIFECYCLE);
+    }
+    const scen_policy *p = &sc->policy;
+    for (size_t hi = 0; hi < sc->n_hosts; hi++) {
+        host_run *h = &E->hosts[hi];
+        h->cfg = &sc->hosts[hi];
+        h->index = hi;
+        h->vms = &E->vms[h->cfg->first_vm];
+        h->n = h->cfg->n_vms;
+        h->free_min = (double)(h->cfg->memory - h->cfg->reserved);
+        h->last_report = -1;
+        evq_node_init(&h->ev_cross, K_HOST_CROSS);
+        evq_node_init(&h->ev_stats, K_HOST_STATS);
+        evq_node_init(&h->ev_tick, K_HOST_TICK);
+        h->views = calloc(h->n ? h->n : 1, sizeof *h->views);
+        h->targets = calloc(h->n ? h->n : 1, sizeof *h->targets);
+        if (!h->views || !h->targets) return BS_ERR_INTERNAL;
+        if (p->type->state_new) {
+            rc = p->type->state_new(p->cfg, hi, &h->pol_state);
+            if (rc != BS_OK) return rc;
+        }
+        h->next_tick = p->type->next_tick
+                           ? p->type->next_tick(p->cfg, h->pol_state, hi, -1, p->interval)
+                           : p->interval;
+        if (h->next_tick != BS_TIME_NEVER && h->next_tick < sc->duration) {
+            evq_schedule(&E->q, &h->ev_tick, h->next_tick, EVQ_POLICY);
+            schedule_stats_for_tick(E, h);
+        }
+    }
+    for (size_t i = 0; i < sc->n_vms; i++) {
+        vm_run *vm = &E->vms[i];
+        const scen_vm *c = &sc->vms[i];
+        vm->cfg = c;
+        vm->host = &E->hosts[c->host];
+        evq_node_init(&vm->ev_life, K_VM_LIFE);
+        evq_node_init(&vm->ev_restart, K_VM_RESTART);
+        evq_node_init(&vm->ev_demand, K_VM_DEMAND);
+        evq_node_init(&vm->ev_driver, K_VM_DRIVER);
+        evq_node_init(&vm->ev_report, K_VM_REPORT);
+        evq_node_init(&vm->ev_stuck, K_VM_STUCK);
+        wl_vm_info info = {c->name, sc->seed, c->memory, "demand"};
+        rc = wl_instantiate(c->demand, &info, &vm->wl);
+        if (rc != BS_OK) return rc;
+        if (c->cache) {
+            info.purpose = "cache";
+            rc = wl_instantiate(c->cache, &info, &vm->wl_cache);
+            if (rc != BS_OK) return rc;
+        }
+        if (c->start < sc->duration) evq_schedule(&E->q, &vm->ev_life, c->start, EVQ_LIFECYCLE);
+        if (c->balloon.n_stuck > 0 && c->balloon.stuck[0].at < sc->duration)
+            evq_schedule(&E->q, &vm->ev_stuck, c->balloon.stuck[0].at, EVQ_DRIVER);
+    }
+    evq_schedule(&E->q, &E->ev_sample, 0, EVQ_SAMPLE);
+    return BS_OK;
+}
+
+static void dispatch(eng *E, evq_node *node)
+{
+    bs_time t = node->time;
+    switch ((enum node_kind)node->kind) {
+    case K_VM_LIFE: on_life(E, BS_CONTAINER_OF(node, vm_run, ev_life), t); break;
+    case K_VM_RESTART: on_restart(E, BS_CONTAINER_OF(node, vm_run, ev_restart), t); break;
+    case K_VM_DEMAND: on_demand(E, BS_CONTAINER_OF(node, vm_run, ev_demand), t); break;
+    case K_VM_DRIVER: on_driver(E, BS_CONTAINER_OF(node, vm_run, ev_driver), t); break;
+    case K_VM_REPORT: on_report(E, BS_CONTAINER_OF(node, vm_run, ev_report), t); break;
+    case K_VM_STUCK: on_stuck(E, BS_CONTAINER_OF(node, vm_run, ev_stuck), t); break;
+    case K_HOST_CROSS: on_cross(E, BS_CONTAINER_OF(node, host_run, ev_cross), t); break;
+    case K_HOST_STATS: on_stats(E, BS_CONTAINER_OF(node, host_run, ev_stats), t); break;
+    case K_HOST_TICK: on_tick(E, BS_CONTAINER_OF(node, host_run, ev_tick), t); break;
+    case K_SAMPLE: {
+        take_sample(E, t);
+        bs_time next = t + E->sc->sample_interval;
+        if (next < E->sc->duration) evq_schedule(&E->q, &E->ev_sample, next, EVQ_SAMPLE);
+        break;
+    }
+    case K_WARMUP: on_warmup(E, t); break;
+    }
+}
+
+bs_rc eng_run(const scen *sc, const eng_sink *sink, eng_result *res)
+{
+    assert(sc && res);
+    eng E;
+    memset(&E, 0, sizeof E);
+    E.sc = sc;
+    E.sink = sink;
+    bs_rc rc = eng_setup(&E);
+    while (rc == BS_OK && E.rc == BS_OK) {
+        const evq_node *top = evq_peek(&E.q);
+        if (!top || top->time >= sc->duration) break;
+        evq_node *node = evq_pop(&E.q);
+        E.events++;
+        dispatch(&E, node);
+    }
+    if (rc == BS_OK) rc = E.rc;
+    if (rc == BS_OK) {
+        bs_time end = sc->duration;
+        for (size_t hi = 0; hi < sc->n_hosts; hi++) host_advance(&E, &E.hosts[hi], end);
+        for (size_t i = 0; i < sc->n_vms; i++) {
+            vm_run *vm = &E.vms[i];
+            vm_advance(&E, vm, end);
+            episode_close(&E, vm, end); /* an episode cut by the end counts as it was */
+        }
+        if (sc->duration % sc->sample_interval == 0) take_sample(&E, end);
+        rc = E.rc;
+    }
+    if (rc == BS_OK) rc = build_result(&E, res);
+    eng_cleanup(&E);
+    return rc;
+}
