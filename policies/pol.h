@@ -14,6 +14,8 @@
 #include "../sim/bs.h"
 #include "../sim/cfg.h"
 
+#include <stdio.h>
+
 struct scen; /* sim/scenario.h */
 
 #define POL_LEAVE (-1) /* in targets[]: the policy leaves this VM alone */
@@ -81,9 +83,29 @@ typedef struct pol_type {
      * BS_TIME_NEVER: no more ticks. */
     bs_time (*next_tick)(const void *cfg, void *state, size_t host, bs_time now,
                          bs_time interval);
+    /* For `balloonsim policies` (text): when it ticks, if not every interval
+     * ("at the script's times"); NULL: "every interval". */
+    const char *ticks;
 } pol_type;
 
-const pol_type *pol_find(const char *name);
+const pol_type *pol_find(const char *name); /* NULL when unknown (or name NULL) */
 const pol_type *const *pol_types(void); /* NULL-terminated, in listing order */
+
+/* `balloonsim policies [--format text|json]`.  JSON (cli.md):
+ * [{"name", "description", "params": [{"name", "default", "unit",
+ * "description"}]}], a required parameter's "default" is null; one trailing
+ * newline.  Text: each policy, its interval default and a table of params. */
+void pol_print_list(FILE *f, bool json);
+
+/* Preset targets[0..n) to POL_LEAVE, then call type->decide (if any): the one
+ * entry point of the engine and of `balloonsim decide`. */
+bs_rc pol_decide_all(const pol_type *type, const void *cfg, void *state, bs_time now,
+                     const pol_host_view *host, const pol_vm_view *vms, size_t n,
+                     int64_t *targets);
+
+/* The built-in types (one file each in policies/), listed by pol_types(). */
+extern const pol_type pol_static;       /* policies/static.c */
+extern const pol_type pol_proportional; /* policies/proportional.c */
+extern const pol_type pol_scripted;     /* policies/scripted.c */
 
 #endif

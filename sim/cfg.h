@@ -36,7 +36,8 @@ struct cfg_node {
     const char *file; /* interned, owned by the cfg_doc */
     int line, col;    /* 1-based start of the node */
     char *value;      /* scalar text, NULL otherwise */
-    bool quoted;      /* scalar was quoted: never a number/bool/null */
+    bool quoted;      /* scalar was quoted (or !!str): never a bool or null; still read as a
+                       * number or size (memory: "4GiB" means 4GiB) */
     size_t n, cap;
     cfg_entry *entries; /* map entries or sequence items, in file order */
 };
@@ -59,10 +60,18 @@ typedef struct cfg_ctx {
 /* ---- documents ---- */
 bs_rc cfg_doc_new(cfg_doc **out);
 void cfg_doc_free(cfg_doc *doc);
+/* The doc's copy of a file name (or "--set"-like origin); NULL when out of
+ * memory.  Node file pointers are always interned. */
+const char *cfg_intern(cfg_doc *doc, const char *name);
 /* Parse a file (limits of scenario.md: 64 MiB, depth 64, duplicate keys are
  * errors).  An empty file yields an empty map and an error at line 1 is left
  * to the caller (scenario.c reports missing keys at the root map). */
 bs_rc cfg_parse_file(cfg_doc *doc, const char *path, cfg_errs *errs, cfg_node **root);
+/* On BS_ERR_INPUT, *root is still set when the errors leave a usable tree
+ * (duplicate keys: the first one is kept), so callers can go on validating
+ * and report everything in one pass; it is NULL after syntax errors.
+ * Anchors and aliases are expanded by copying (capped against alias bombs);
+ * YAML 1.1 merge keys (`<<: *base`) are applied. */
 /* Parse text held in memory; `name` stands for the file in messages. */
 bs_rc cfg_parse_string(cfg_doc *doc, const char *name, const char *text, cfg_errs *errs,
                        cfg_node **root);
@@ -73,6 +82,8 @@ cfg_node *cfg_new_map(cfg_doc *doc, const char *file, int line, int col);
 cfg_node *cfg_new_seq(cfg_doc *doc, const char *file, int line, int col);
 bs_rc cfg_map_set(cfg_doc *doc, cfg_node *map, const char *key, cfg_node *val); /* replace or append */
 bs_rc cfg_seq_append(cfg_doc *doc, cfg_node *seq, cfg_node *val);
+/* Remove `key` from a map (its value stays in the doc); false when absent. */
+bool cfg_map_remove(cfg_node *map, const char *key);
 cfg_node *cfg_clone(cfg_doc *doc, const cfg_node *n);
 /* Deep merge: keys of `over` win; maps merge recursively; anything else is
  * replaced.  Returns a new tree; inputs are untouched. */
@@ -90,12 +101,19 @@ bs_rc cfg_set_path(cfg_doc *doc, cfg_node *root, const char *path, const char *v
 cfg_entry *cfg_map_entry(const cfg_node *map, const char *key); /* does not mark used */
 const cfg_node *cfg_map_get(const cfg_node *map, const char *key); /* marks used */
 const char *cfg_kind_name(const cfg_node *n); /* "a mapping", "a sequence", "a scalar" */
+/* An empty, `~` or `null` plain scalar: present, but "found nothing". */
+bool cfg_is_null(const cfg_node *n);
 
 /* ---- errors ---- */
 void cfg_error(cfg_ctx *cx, const cfg_node *at, const char *path, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 void cfg_error_at(cfg_ctx *cx, const char *file, int line, int col, const char *path,
                   const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+/* "expected WHAT, found 'text'" (or a mapping / a sequence / nothing) at n. */
+void cfg_error_expected(cfg_ctx *cx, const cfg_node *n, const char *path, const char *what);
+/* Messages: "FILE:LINE:COL: PATH: text"; line 0 drops line and column (values
+ * from --set), col 0 drops the column, a NULL path drops the path, and an
+ * empty path reads "(top level)".  Identical messages are kept once. */
 void cfg_errs_free(cfg_errs *errs);
 void cfg_errs_print(const cfg_errs *errs, FILE *to);
 void cfg_path_key(char out[CFG_PATH_MAX], const char *parent, const char *key);

@@ -36,8 +36,12 @@ bs_rc dist_parse(cfg_ctx *cx, const cfg_node *n, const char *path, unit_kind uni
 /* Convenience: the entry `key` of `map`, required or with a constant default. */
 bs_rc dist_get(cfg_ctx *cx, const cfg_node *map, const char *path, const char *key,
                bool required, double dflt, unit_kind unit, dist *out);
-double dist_draw(const dist *d, gsl_rng *rng); /* never negative */
-double dist_mean(const dist *d);               /* for docs and sanity checks */
+/* Never negative, and never above the unit's limit (2^62 bytes, 36500 days):
+ * a heavy tail cannot overflow downstream arithmetic.  No allocation. */
+double dist_draw(const dist *d, gsl_rng *rng);
+/* For docs and sanity checks; accounts for the clamp at 0 of normal draws;
+ * +inf for a pareto with shape <= 1. */
+double dist_mean(const dist *d);
 void dist_free(dist *d);
 
 #endif

@@ -64,18 +64,22 @@ typedef struct vm_acc {
 struct host_run;
 
 typedef struct vm_run {
+    /* Fields read by every stats report come first, so that the O(VMs) loops
+     * touch two cache lines per VM. */
     const scen_vm *cfg;
-    struct host_run *host;
-    /* lifecycle */
     bool on;      /* booted and not stopped or killed */
+    bool wl_down; /* workload killed by a guest OOM, waiting to restart */
     bool booting; /* killed by the host OOM killer, waiting to boot again */
     bool stopped;
-    bool wl_down; /* workload killed by a guest OOM, waiting to restart */
     /* the linear piece that started at t0 */
     bs_time t0;
     double A, H;           /* pages */
     double a_rate, h_rate; /* pages per ns */
     bs_pages T, D, K;      /* target, effective demand, cache demand */
+    /* cumulative counters for stats reports (pages / faults) */
+    double c_swap_out, c_swap_in, c_faults;
+    double r_swap_out, r_swap_in, r_faults;
+    struct host_run *host;
     bs_pages wl_D;         /* the workload's own demand (D is 0 while down) */
     /* driver */
     drv_phase phase;
@@ -99,9 +103,6 @@ typedef struct vm_run {
     /* host-side running values at t0 */
     double P_at_t0, Q_at_t0, Xi_last;
     double H_mark, hrate_mark; /* H and its slope when vm_begin() ran */
-    /* cumulative counters for stats reports (pages / faults) */
-    double c_swap_out, c_swap_in, c_faults;
-    double r_swap_out, r_swap_in, r_faults;
     evq_node ev_life, ev_restart, ev_demand, ev_driver, ev_report, ev_stuck;
     vm_acc acc;
 } vm_run;
@@ -122,6 +123,7 @@ typedef struct host_run {
     pol_vm_view *views;
     size_t n_views;
     int64_t *targets;
+    bs_pages *known_T; /* per view: T as reported, to skip no-op targets */
     bs_time last_report, next_tick;
     evq_node ev_cross, ev_stats, ev_tick;
     /* metrics */
@@ -162,9 +164,11 @@ static bs_time move_time(double pages, double bytes_per_s)
     return (bs_time)c;
 }
 
+/* Rounded to the nearest byte (pages are never negative here). */
 static int64_t pages_to_bytes_d(double pages)
 {
-    return (int64_t)llround(pages * (double)BS_PAGE_SIZE);
+    double b = pages * (double)BS_PAGE_SIZE;
+    return b >= 0 ? (int64_t)(b + 0.5) : -(int64_t)(0.5 - b);
 }
 
 static bool dur_push(dur_list *l, double v)
@@ -559,8 +563,10 @@ static void vm_reached(eng *E, vm_run *vm, bs_time t)
     }
 }
 
-/* Set the driver's rates and its next breakpoint from the state at t. */
-static void vm_replan(eng *E, vm_run *vm, bs_time t)
+/* Set the driver's rates and its next breakpoint from the state at t.  A
+ * blocked driver only tries again on its own retry (`driver_wakes`); other
+ * changes leave it waiting for that retry. */
+static void vm_replan(eng *E, vm_run *vm, bs_time t, bool driver_wakes)
 {
     vm->a_rate = 0;
     vm->h_rate = 0;
@@ -577,6 +583,7 @@ static void vm_replan(eng *E, vm_run *vm, bs_time t)
     }
     double bp, bytes_rate;
     if (T < A) {
+        if (vm->blocked && !driver_wakes) return;
         double L = inflate_floor(vm);
         if (L > A - EPS) {
             /* The guest cannot give pages now: retry every retry_delay.  Retries
@@ -742,7 +749,7 @@ static void vm_set_target(eng *E, vm_run *vm, bs_pages Tn, bs_time t)
     if (fabs(vm->A - (double)Tn) < EPS) {
         vm_reached(E, vm, t);
     } else if (vm->phase == DRV_ACTIVE) {
-        vm_replan(E, vm, t); /* redirect without a second latency */
+        vm_replan(E, vm, t, true); /* redirect without a second latency */
     } else if (vm->phase == DRV_IDLE) {
         vm->phase = DRV_PENDING;
         evq_schedule(&E->q, &vm->ev_driver, t + vm->cfg->balloon.latency, EVQ_DRIVER);
@@ -784,7 +791,7 @@ static void on_restart(eng *E, vm_run *vm, bs_time t)
         vm->wl_down = false;
         emit(E, t, vm, NULL, "restart", pages_to_bytes_d(vm->A));
         vm_apply_demand(E, vm, t, vm->wl_D, vm->K);
-        vm_replan(E, vm, t);
+        vm_replan(E, vm, t, false);
         vm_wake_blocked(E, vm, t);
     }
     vm_end(E, vm, t);
@@ -799,7 +806,7 @@ static void on_demand(eng *E, vm_run *vm, bs_time t)
     bs_pages K = vm->K;
     if (vm->wl_cache && vm->cache_next <= t) K = wl_advance(vm->wl_cache, t, &vm->cache_next);
     vm_apply_demand(E, vm, t, vm->wl_down ? 0 : vm->wl_D, K);
-    vm_replan(E, vm, t);
+    vm_replan(E, vm, t, false);
     vm_wake_blocked(E, vm, t);
     vm_end(E, vm, t);
     host_check(E, vm->host, t);
@@ -819,7 +826,7 @@ static void on_driver(eng *E, vm_run *vm, bs_time t)
         vm->A = vm->goal;
         if (tracking) vm->H = vm->goal;
     }
-    vm_replan(E, vm, t);
+    vm_replan(E, vm, t, true);
     vm_end(E, vm, t);
     host_check(E, vm->host, t);
 }
@@ -849,7 +856,7 @@ static void on_stuck(eng *E, vm_run *vm, bs_time t)
         vm->stuck = true;
         if (vm->on) emit(E, t, vm, NULL, "stuck_begin", 0);
         evq_schedule(&E->q, &vm->ev_stuck, w->at + w->len, EVQ_DRIVER);
-        vm_replan(E, vm, t);
+        vm_replan(E, vm, t, false);
     } else {
         vm->stuck_open = false;
         vm->stuck = false;
@@ -860,7 +867,7 @@ static void on_stuck(eng *E, vm_run *vm, bs_time t)
         /* the driver wakes and acts on whatever target is current */
         if (vm->on && vm->phase == DRV_IDLE && fabs(vm->A - (double)vm->T) >= EPS)
             vm->phase = DRV_ACTIVE;
-        vm_replan(E, vm, t);
+        vm_replan(E, vm, t, true);
     }
     vm_end(E, vm, t);
     host_check(E, vm->host, t);
@@ -873,10 +880,11 @@ static void on_cross(eng *E, host_run *h, bs_time t)
 }
 
 /* The guest-side view of one VM at t (model.md "What a policy sees"). */
-static void vm_view(const vm_run *vm, pol_vm_view *v)
+static void vm_view(const vm_run *vm, double A_now, double swap_out, double swap_in,
+                    double faults, pol_vm_view *v)
 {
     const scen_vm *c = vm->cfg;
-    double A = floor(vm->A + EPS), D = (double)vm->D;
+    double A = floor(A_now + EPS), D = (double)vm->D;
     double ws = BS_MIN(D, A), C = BS_MIN((double)vm->K, A - ws), F = A - ws - C;
     v->name = c->name;
     v->vm = c->index;
@@ -890,9 +898,9 @@ static void vm_view(const vm_run *vm, pol_vm_view *v)
     v->cache = pages_to_bytes_d(C);
     v->committed = bs_pages_to_bytes(vm->D);
     v->active = -1;
-    v->swap_in = pages_to_bytes_d(vm->c_swap_in - vm->r_swap_in);
-    v->swap_out = pages_to_bytes_d(vm->c_swap_out - vm->r_swap_out);
-    v->major_faults = (int64_t)llround(vm->c_faults - vm->r_faults);
+    v->swap_in = pages_to_bytes_d(swap_in - vm->r_swap_in);
+    v->swap_out = pages_to_bytes_d(swap_out - vm->r_swap_out);
+    v->major_faults = (int64_t)(faults - vm->r_faults + 0.5);
     v->balloon = c->balloon.enabled;
     v->locked = false;
 }
@@ -905,25 +913,50 @@ static void schedule_stats_for_tick(eng *E, host_run *h)
     if (r > h->last_report) evq_schedule(&E->q, &h->ev_stats, r, EVQ_STATS);
 }
 
+/* Guest counters of the current piece up to t, without closing the piece:
+ * stats reports read them for every VM, and must stay cheaper than an event. */
+static void vm_peek_counters(const vm_run *vm, bs_time t, double *swap_out, double *swap_in,
+                             double *faults)
+{
+    *swap_out = vm->c_swap_out;
+    *swap_in = vm->c_swap_in;
+    *faults = vm->c_faults;
+    if (!vm->on || vm->wl_down || t <= vm->t0 || vm->D <= 0) return;
+    double dt_ns = (double)(t - vm->t0), dt = dt_ns / (double)BS_NS_PER_S;
+    double D = (double)vm->D, A1 = BS_MAX(0.0, vm->A + vm->a_rate * dt_ns);
+    double S0 = BS_MAX(0.0, D - vm->A), S1 = BS_MAX(0.0, D - A1);
+    if (S1 > S0) *swap_out += S1 - S0;
+    if (S0 > S1) *swap_in += S0 - S1;
+    if (S0 <= 0 && S1 <= 0) return;
+    double tau = vm->cfg->touch_rate, alpha = vm->cfg->locality;
+    if (fabs(S1 - S0) < EPS) {
+        *faults += tau * pow(S0 / D, alpha) * dt;
+    } else {
+        double Slo = BS_MIN(S0, S1), Shi = BS_MAX(S0, S1), ap1 = alpha + 1;
+        *faults += dt / (Shi - Slo) * tau * pow(D, -alpha) * (pow(Shi, ap1) - pow(Slo, ap1)) / ap1;
+    }
+}
+
 static void on_stats(eng *E, host_run *h, bs_time t)
 {
     host_advance(E, h, t);
     size_t n = 0;
-    double SH = 0, sh = 0;
+    double SH = 0;
     for (size_t i = 0; i < h->n; i++) {
         vm_run *vm = &h->vms[i];
-        vm_begin(E, vm, t);
-        vm_end(E, vm, t);
-        SH += vm->H;
-        sh += vm->h_rate;
         if (!vm->on) continue;
-        vm_view(vm, &h->views[n++]);
-        vm->r_swap_in = vm->c_swap_in;
-        vm->r_swap_out = vm->c_swap_out;
-        vm->r_faults = vm->c_faults;
+        double dt_ns = (double)(t - vm->t0);
+        double A = BS_MAX(0.0, vm->A + vm->a_rate * dt_ns);
+        SH += BS_MAX(0.0, BS_MIN(A, vm->H + vm->h_rate * dt_ns));
+        double so, si, faults;
+        vm_peek_counters(vm, t, &so, &si, &faults);
+        h->known_T[n] = vm->T;
+        vm_view(vm, A, so, si, faults, &h->views[n++]);
+        vm->r_swap_out = so;
+        vm->r_swap_in = si;
+        vm->r_faults = faults;
     }
     h->SH = SH; /* re-sum now and then so that rounding never accumulates */
-    h->sh = sh;
     h->n_views = n;
     h->last_report = t;
     host_check(E, h, t);
@@ -959,13 +992,19 @@ static void on_tick(eng *E, host_run *h, bs_time t)
             return;
         }
         for (size_t i = 0; i < h->n_views; i++) {
+            const pol_vm_view *v = &h->views[i];
             if (h->targets[i] == POL_LEAVE || h->targets[i] < 0) continue;
-            vm_run *vm = &E->vms[h->views[i].vm];
-            const scen_vm *c = vm->cfg;
-            if (!vm->on || !c->balloon.enabled || c->shares == 0) continue;
+            if (!v->balloon || v->shares == 0) continue;
             bs_pages Tn = bs_bytes_to_pages(h->targets[i]);
-            if (Tn < c->min) Tn = c->min;
-            if (Tn > c->memory) Tn = c->memory;
+            Tn = BS_MAX(Tn, bs_bytes_to_pages(v->min));
+            Tn = BS_MIN(Tn, bs_bytes_to_pages(v->max));
+            /* Most ticks repeat the current target: with a report taken at this
+             * very instant, skip those without touching the VM (a tick is
+             * O(VMs), keep its constant small).  A stale report may predate a
+             * reboot, so then the VM itself is asked. */
+            if (h->last_report == t && Tn == h->known_T[i]) continue;
+            vm_run *vm = &E->vms[v->vm];
+            if (!vm->on) continue;
             vm_set_target(E, vm, Tn, t);
         }
     }
@@ -1232,6 +1271,7 @@ static void eng_cleanup(eng *E)
                 sc->policy.type->free_state(hr->pol_state);
             free(hr->views);
             free(hr->targets);
+            free(hr->known_T);
         }
     }
     free(E->vms);
@@ -1267,7 +1307,8 @@ static bs_rc eng_setup(eng *E)
         evq_node_init(&h->ev_tick, K_HOST_TICK);
         h->views = calloc(h->n ? h->n : 1, sizeof *h->views);
         h->targets = calloc(h->n ? h->n : 1, sizeof *h->targets);
-        if (!h->views || !h->targets) return BS_ERR_INTERNAL;
+        h->known_T = calloc(h->n ? h->n : 1, sizeof *h->known_T);
+        if (!h->views || !h->targets || !h->known_T) return BS_ERR_INTERNAL;
         if (p->type->state_new) {
             rc = p->type->state_new(p->cfg, hi, &h->pol_state);
             if (rc != BS_OK) return rc;

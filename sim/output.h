@@ -22,14 +22,18 @@ typedef struct out_info {
     uint64_t events;          /* events processed */
 } out_info;
 
-/* Create `dir` (and parents, and dir/plots) and open the temporary CSVs. */
+/* Create `dir` (and parents, and dir/plots) and open the temporary CSVs
+ * (".timeseries.csv.tmp", ...) with their header rows.  Failures print a
+ * message naming the path to stderr and return BS_ERR_INTERNAL. */
 bs_rc out_open(const char *dir, out_run **out);
 /* The sink to hand to eng_run(); valid until out_finish/out_abort. */
 const eng_sink *out_sink(out_run *o);
-/* Write summary.json and run.json, then rename every file to its final name.
- * Frees o. */
+/* Write summary.json and run.json, then rename every file to its final name
+ * (summary.json last, so its presence means the directory is complete).
+ * Frees o.  On failure every temporary is removed and BS_ERR_INTERNAL returned. */
 bs_rc out_finish(out_run *o, const scen *sc, const eng_result *res, const out_info *info);
-/* Remove the temporary files and free o. */
+/* Remove the temporary files, remove the directories out_open created if they
+ * are still empty, and free o.  NULL is a no-op. */
 void out_abort(out_run *o);
 
 /* summary.json's content (also `run --format json` on stdout). */
@@ -39,6 +43,14 @@ void out_print_summary_text(FILE *f, const scen *sc, const eng_result *res);
 
 /* Deterministic number formats shared by every writer. */
 void out_format_seconds(char buf[40], bs_time t);  /* "12", "0.25", "4.1" */
-void out_format_double(char buf[40], double v);    /* shortest round-trip-stable form */
+/* Shortest decimal that strtod() reads back as exactly v; plain notation for
+ * decimal exponents -5..16 ("0.25", "100", "0.3333333333333333"), otherwise
+ * "1e-7" / "1.5e+20"; -0 prints "0"; non-finite values "nan", "inf", "-inf".
+ * Always '.' as the decimal point, whatever the locale. */
+void out_format_double(char buf[40], double v);
+/* A JSON string literal, quotes included, escaped per RFC 8259. */
+void out_json_string(FILE *f, const char *s);
+/* `mkdir -p`: create dir and its missing parents (mode 0777 & ~umask). */
+bs_rc out_mkdirs(const char *dir);
 
 #endif

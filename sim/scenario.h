@@ -99,7 +99,10 @@ typedef struct scen_overrides {
 
 /* On BS_ERR_INPUT the errors are in *errs (all of them) and *out is NULL. */
 bs_rc scen_load(const char *path, const scen_overrides *ov, cfg_errs *errs, scen **out);
-/* Load from a tree already in hand (sweeps vary the tree, then load it). */
+/* Load from a tree already in hand (sweeps vary the tree, then load it).
+ * Takes ownership of `doc` in every case: it becomes sc->doc on success and
+ * is freed on failure (load a copy to keep a base tree).  `include:` keys in
+ * the tree are resolved relative to `path`.  ov may be NULL. */
 bs_rc scen_load_tree(cfg_doc *doc, cfg_node *root, const char *path,
                      const scen_overrides *ov, cfg_errs *errs, scen **out);
 void scen_free(scen *sc);

@@ -21,7 +21,13 @@ typedef enum unit_kind {
 #define UNIT_MAX_TIME_NS (36500LL * 86400LL * BS_NS_PER_S)
 
 /* Each returns BS_OK or BS_ERR_INPUT; on error *why (if not NULL) is a static
- * description of what was expected, e.g. "a size such as 4GiB". */
+ * description of what was expected, e.g. "a size such as 4GiB", and the
+ * output is untouched.  Unit suffixes are case-insensitive (4gib, 4Gb = 4GB);
+ * one space may separate number and unit ("4 GB").  Sizes also take P/PiB/PB.
+ * Times may be compound, largest unit first ("1h30m", "1h 30m").  A rate is
+ * SIZE/UNIT or SIZE/TIME ("10MiB/30m"); its size may be a fractional bare
+ * number, so counts per time ("3/h") parse too.  Fractions and rates are not
+ * range-checked here (150% parses as 1.5): the cfg getters do that. */
 bs_rc unit_parse_size(const char *text, double *bytes, const char **why);   /* exact, not rounded */
 bs_rc unit_parse_time(const char *text, double *ns, const char **why);
 bs_rc unit_parse_rate(const char *text, double *bytes_per_s, const char **why);
@@ -30,7 +36,9 @@ bs_rc unit_parse_number(const char *text, double *value, const char **why);
 bs_rc unit_parse(unit_kind kind, const char *text, double *value, const char **why);
 const char *unit_kind_name(unit_kind kind); /* "a size such as 4GiB", ... */
 
-/* Formatting for outputs and messages: "4GiB", "1.5GiB", "30s", "250ms". */
+/* Formatting for outputs and messages: "4GiB", "1.5GiB", "30s", "250ms",
+ * "1h30m" (compound, so that the text parses back to the same value;
+ * BS_TIME_NEVER is "never"). */
 void unit_format_size(char *buf, size_t len, double bytes);
 void unit_format_time(char *buf, size_t len, bs_time ns);
 

@@ -126,10 +126,10 @@ static void matches_reference_under_random_operations(void **state)
             const evq_node *top = evq_peek(&q);
             for (int j = 0; j < N; j++) {
                 if (!evq_queued(&n[j]) || &n[j] == top) continue;
+                uint64_t ts = evq_node_seq(&q, top), js = evq_node_seq(&q, &n[j]);
                 bool before = top->time < n[j].time ||
                               (top->time == n[j].time &&
-                               (top->cls < n[j].cls ||
-                                (top->cls == n[j].cls && top->seq < n[j].seq)));
+                               (top->cls < n[j].cls || (top->cls == n[j].cls && ts < js)));
                 assert_true(before);
             }
             evq_pop(&q);

@@ -1,0 +1,154 @@
+/* registry.c -- the table of built-in policies, and what every caller of a
+ * policy shares.
+ *
+ * Policies are found by name in one const table, in the order that
+ * `balloonsim policies` lists them; adding a policy is one line here and one
+ * declaration in pol.h, nothing else to register.  The listing is generated
+ * from the same pol_type/pol_param records that the scenario loader checks
+ * params against, so what users read cannot drift from what is accepted.
+ * pol_decide_all() is the single path into decide() for the engine and for
+ * `balloonsim decide`, so a decision tested on a snapshot is the decision
+ * that runs. */
+#include "pol.h"
+#include "../sim/units.h"
+
+#include <assert.h>
+#include <string.h>
+
+/* Listing order is part of the output; later policies go at the marked place. */
+static const pol_type *const types[] = {
+    &pol_static,
+    &pol_proportional,
+    &pol_scripted,
+    /* later: mom, proxmox, squeeze, esx, hyperv, qmemman, selfballoon,
+     * feedback, oracle -- in that order */
+    NULL,
+};
+
+const pol_type *pol_find(const char *name) {
+    if (name == NULL) return NULL;
+    for (size_t i = 0; types[i] != NULL; i++)
+        if (strcmp(types[i]->name, name) == 0) return types[i];
+    return NULL;
+}
+
+const pol_type *const *pol_types(void) { return types; }
+
+bs_rc pol_decide_all(const pol_type *type, const void *cfg, void *state, bs_time now,
+                     const pol_host_view *host, const pol_vm_view *vms, size_t n,
+                     int64_t *targets) {
+    assert(type != NULL && host != NULL);
+    assert(n == 0 || (vms != NULL && targets != NULL));
+    for (size_t i = 0; i < n; i++) targets[i] = POL_LEAVE;
+    if (type->decide == NULL) return BS_OK; /* default: leave everything alone */
+    return type->decide(cfg, state, now, host, vms, n, targets);
+}
+
+/* ---- listing ---- */
+
+/* A JSON string literal: quotes, backslashes and control characters escaped;
+ * other bytes (UTF-8 included) pass through.  NULL prints null. */
+static void json_str(FILE *f, const char *s) {
+    if (s == NULL) {
+        fputs("null", f);
+        return;
+    }
+    fputc('"', f);
+    for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
+        switch (*p) {
+        case '"': fputs("\\\"", f); break;
+        case '\\': fputs("\\\\", f); break;
+        case '\b': fputs("\\b", f); break;
+        case '\f': fputs("\\f", f); break;
+        case '\n': fputs("\\n", f); break;
+        case '\r': fputs("\\r", f); break;
+        case '\t': fputs("\\t", f); break;
+        default:
+            if (*p < 0x20) fprintf(f, "\\u%04x", *p);
+            else fputc(*p, f);
+        }
+    }
+    fputc('"', f);
+}
+
+static size_t count_params(const pol_type *t) {
+    size_t n = 0;
+    if (t->params != NULL)
+        while (t->params[n].name != NULL) n++;
+    return n;
+}
+
+/* Laid out as Python's json.dumps(indent=2) would: easy to read and to diff. */
+static void print_json(FILE *f) {
+    fputs("[", f);
+    for (size_t i = 0; types[i] != NULL; i++) {
+        const pol_type *t = types[i];
+        fputs(i ? ",\n  {\n" : "\n  {\n", f);
+        fputs("    \"name\": ", f);
+        json_str(f, t->name);
+        fputs(",\n    \"description\": ", f);
+        json_str(f, t->description);
+        fputs(",\n    \"params\": [", f);
+        size_t np = count_params(t);
+        for (size_t k = 0; k < np; k++) {
+            const pol_param *p = &t->params[k];
+            fputs(k ? ",\n      {\n" : "\n      {\n", f);
+            fputs("        \"name\": ", f);
+            json_str(f, p->name);
+            fputs(",\n        \"default\": ", f);
+            json_str(f, p->dflt);
+            fputs(",\n        \"unit\": ", f);
+            json_str(f, p->unit);
+            fputs(",\n        \"description\": ", f);
+            json_str(f, p->description);
+            fputs("\n      }", f);
+        }
+        fputs(np ? "\n    ]\n  }" : "]\n  }", f);
+    }
+    fputs(types[0] != NULL ? "\n]\n" : "]\n", f);
+}
+
+static size_t width(const char *s) { return s != NULL ? strlen(s) : 0; }
+
+static void print_text(FILE *f) {
+    for (size_t i = 0; types[i] != NULL; i++) {
+        const pol_type *t = types[i];
+        if (i) fputc('\n', f);
+        fprintf(f, "%s\n  %s\n", t->name, t->description);
+        if (t->ticks != NULL) {
+            fprintf(f, "  interval: - (%s)\n", t->ticks);
+        } else {
+            char buf[64];
+            unit_format_time(buf, sizeof buf, t->default_interval);
+            fprintf(f, "  interval: %s\n", buf);
+        }
+        size_t np = count_params(t);
+        if (np == 0) {
+            fputs("  params: none\n", f);
+            continue;
+        }
+        /* Column widths from this policy's own rows, header included. */
+        size_t wn = strlen("name"), wd = strlen("default"), wu = strlen("unit");
+        for (size_t k = 0; k < np; k++) {
+            const pol_param *p = &t->params[k];
+            wn = BS_MAX(wn, width(p->name));
+            wd = BS_MAX(wd, p->dflt != NULL ? width(p->dflt) : strlen("(required)"));
+            wu = BS_MAX(wu, width(p->unit));
+        }
+        fputs("  params:\n", f);
+        fprintf(f, "    %-*s  %-*s  %-*s  %s\n", (int)wn, "name", (int)wd, "default",
+                (int)wu, "unit", "description");
+        for (size_t k = 0; k < np; k++) {
+            const pol_param *p = &t->params[k];
+            fprintf(f, "    %-*s  %-*s  %-*s  %s\n", (int)wn, p->name, (int)wd,
+                    p->dflt != NULL ? p->dflt : "(required)", (int)wu,
+                    p->unit != NULL ? p->unit : "", p->description != NULL ? p->description : "");
+        }
+    }
+}
+
+void pol_print_list(FILE *f, bool json) {
+    assert(f != NULL);
+    if (json) print_json(f);
+    else print_text(f);
+}

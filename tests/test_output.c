@@ -1,0 +1,650 @@
+/* test_output.c -- the run directory writer (sim/output.c).
+ *
+ * Scenarios and results are built by hand (no engine), so every expected
+ * string below comes from cli.md or from an independent calculation written
+ * next to it (strtod round trips, digit counts), not from the code under test. */
+#define _XOPEN_SOURCE 700 /* nftw */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <ftw.h>
+#include <locale.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sim/metrics.h"
+#include "sim/output.h"
+
+#define SEC BS_NS_PER_S
+
+/* ------------------------------------------------------------------ */
+/* helpers                                                             */
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+static void rm_rf(const char *path)
+{
+    nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static char *make_tmpdir(void)
+{
+    char tmpl[] = "/tmp/bs_test_output_XXXXXX";
+    char *d = mkdtemp(tmpl);
+    assert_non_null(d);
+    return strdup(d);
+}
+
+static char *join(const char *a, const char *b)
+{
+    size_t n = strlen(a) + strlen(b) + 2;
+    char *p = malloc(n);
+    assert_non_null(p);
+    snprintf(p, n, "%s/%s", a, b);
+    return p;
+}
+
+static bool exists(const char *dir, const char *name)
+{
+    char *p = join(dir, name);
+    bool e = access(p, F_OK) == 0;
+    free(p);
+    return e;
+}
+
+static char *slurp(const char *dir, const char *name)
+{
+    char *p = join(dir, name);
+    FILE *f = fopen(p, "rb");
+    free(p);
+    assert_non_null(f);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    int c;
+    while ((c = getc(f)) != EOF)
+        putc(c, m);
+    fclose(f);
+    fclose(m);
+    return buf;
+}
+
+/* Number of directory entries (besides . and ..) whose name contains `part`. */
+static int count_entries(const char *dir, const char *part)
+{
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") && strstr(e->d_name, part))
+            n++;
+    closedir(d);
+    return n;
+}
+
+static const pol_type fake_policy = {.name = "static", .description = "test"};
+
+/* Two hosts; VMs web-1, web-2 on "node-1" and db on "node-2". */
+typedef struct fixture {
+    scen sc;
+    scen_host hosts[2];
+    scen_vm vms[3];
+    eng_result res;
+    met_values mv_hosts[2], mv_vms[3];
+} fixture;
+
+static void fixture_init(fixture *fx, const char *vm0, const char *host0)
+{
+    memset(fx, 0, sizeof *fx);
+    fx->hosts[0] = (scen_host){.name = (char *)host0, .index = 0, .first_vm = 0, .n_vms = 2};
+    fx->hosts[1] = (scen_host){.name = (char *)"node-2", .index = 1, .first_vm = 2, .n_vms = 1};
+    fx->vms[0] = (scen_vm){.name = (char *)vm0, .host = 0, .index = 0};
+    fx->vms[1] = (scen_vm){.name = (char *)"web-2", .host = 0, .index = 1};
+    fx->vms[2] = (scen_vm){.name = (char *)"db", .host = 1, .index = 2};
+    fx->sc.name = (char *)"tiny";
+    fx->sc.duration = 600 * SEC + 250000000; /* 600.25 s */
+    fx->sc.seed = 42;
+    fx->sc.policy.type = &fake_policy;
+    fx->sc.hosts = fx->hosts;
+    fx->sc.n_hosts = 2;
+    fx->sc.vms = fx->vms;
+    fx->sc.n_vms = 3;
+    fx->res.hosts = fx->mv_hosts;
+    fx->res.vms = fx->mv_vms;
+    fx->res.n_hosts = 2;
+    fx->res.n_vms = 3;
+    fx->res.events = 1234;
+}
+
+static void set(met_values *mv, met_id id, double v)
+{
+    mv->v[id] = v;
+    mv->present[id] = true;
+}
+
+static char *summary_json(const fixture *fx)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    assert_non_null(m);
+    assert_int_equal(out_write_summary_json(m, &fx->sc, &fx->res), BS_OK);
+    fclose(m);
+    return buf;
+}
+
+/* ------------------------------------------------------------------ */
+/* number formats                                                      */
+
+static void test_format_seconds(void **state)
+{
+    (void)state;
+    char b[40];
+    out_format_seconds(b, 0);
+    assert_string_equal(b, "0");
+    out_format_seconds(b, 60 * SEC);
+    assert_string_equal(b, "60");
+    out_format_seconds(b, 4100000000LL);
+    assert_string_equal(b, "4.1");
+    out_format_seconds(b, 1);
+    assert_string_equal(b, "0.000000001");
+    out_format_seconds(b, 250000000);
+    assert_string_equal(b, "0.25");
+    out_format_seconds(b, 1000000001);
+    assert_string_equal(b, "1.000000001");
+    out_format_seconds(b, 86400LL * SEC);
+    assert_string_equal(b, "86400");
+}
+
+static void test_format_seconds_extremes(void **state)
+{
+    (void)state;
+    char b[40];
+    out_format_seconds(b, -250000000);
+    assert_string_equal(b, "-0.25");
+    /* INT64_MAX = 9223372036854775807 ns */
+    out_format_seconds(b, INT64_MAX);
+    assert_string_equal(b, "9223372036.854775807");
+    out_format_seconds(b, INT64_MIN);
+    assert_string_equal(b, "-9223372036.854775808");
+}
+
+static void test_format_double_forms(void **state)
+{
+    (void)state;
+    static const struct {
+        double v;
+        const char *s;
+    } cases[] = {
+        {0.0, "0"},
+        {-0.0, "0"},
+        {1.0, "1"},
+        {0.1, "0.1"},
+        {0.25, "0.25"},
+        {-2.5, "-2.5"},
+        {100.0, "100"},
+        {1e16, "10000000000000000"},
+        {1e17, "1e+17"},
+        {1.5e20, "1.5e+20"},
+        {0.00001, "0.00001"},
+        {1e-7, "1e-7"},
+        {123456.789, "123456.789"},
+        {1.0 / 3.0, "0.3333333333333333"},
+        {0.001, "0.001"},
+        {5e-324, "5e-324"},
+        {1.7976931348623157e308, "1.7976931348623157e+308"},
+    };
+    char b[40];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        out_format_double(b, cases[i].v);
+        assert_string_equal(b, cases[i].s);
+    }
+    out_format_double(b, NAN);
+    assert_string_equal(b, "nan");
+    out_format_double(b, INFINITY);
+    assert_string_equal(b, "inf");
+    out_format_double(b, -INFINITY);
+    assert_string_equal(b, "-inf");
+}
+
+/* Significant digits of a formatted number: from the first to the last
+ * non-zero digit ("100" has 1, "0.00105" has 3). */
+static int sig_digits(const char *s)
+{
+    int n = 0, last = 0;
+    bool started = false;
+    for (; *s && *s != 'e'; s++) {
+        if (*s < '0' || *s > '9')
+            continue;
+        if (*s != '0')
+            started = true;
+        if (started) {
+            n++;
+            if (*s != '0')
+                last = n;
+        }
+    }
+    return last;
+}
+
+static void test_format_double_round_trip_shortest(void **state)
+{
+    (void)state;
+    uint64_t x = 0x9E3779B97F4A7C15ULL;
+    char b[40], shorter[64];
+    for (int i = 0; i < 20000; i++) {
+        /* xorshift64 over raw bit patterns: every exponent range gets hit. */
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        double v;
+        uint64_t bits = i % 2 ? x : (x >> 12) | 0x3FF0000000000000ULL; /* half in [1,2) */
+        memcpy(&v, &bits, sizeof v);
+        if (!isfinite(v))
+            continue;
+        if (i % 3 == 0)
+            v = (double)(x % 1000000) / 1000.0; /* typical fractions like 12.345 */
+        out_format_double(b, v);
+        assert_true(strlen(b) < 40);
+        assert_true(strtod(b, NULL) == v || (v == 0 && strtod(b, NULL) == 0));
+        /* Shortest: one digit fewer no longer reads back as v. */
+        int p = sig_digits(b);
+        if (v != 0 && p > 1) {
+            snprintf(shorter, sizeof shorter, "%.*e", p - 2, v);
+            assert_true(strtod(shorter, NULL) != v);
+        }
+        assert_null(strchr(b, ','));
+    }
+}
+
+static void test_format_double_ignores_locale(void **state)
+{
+    (void)state;
+    const char *locales[] = {"de_DE.UTF-8", "fr_FR.UTF-8", "de_DE", "fr_FR", NULL};
+    const char *got = NULL;
+    for (int i = 0; locales[i] && !got; i++)
+        got = setlocale(LC_NUMERIC, locales[i]);
+    if (got == NULL || strcmp(localeconv()->decimal_point, ".") == 0) {
+        setlocale(LC_NUMERIC, "C");
+        skip(); /* no locale with a decimal comma installed here */
+    }
+    char b[40];
+    out_format_double(b, 0.25);
+    char s[40];
+    out_format_seconds(s, 1500000000);
+    setlocale(LC_NUMERIC, "C");
+    assert_string_equal(b, "0.25");
+    assert_string_equal(s, "1.5");
+}
+
+/* ------------------------------------------------------------------ */
+/* summary.json                                                        */
+
+static void test_summary_json_header_and_nulls(void **state)
+{
+    (void)state;
+    fixture fx;
+    fixture_init(&fx, "web-1", "node-1");
+    set(&fx.res.run, MET_GUEST_OOM_KILLS, 2.0);
+    set(&fx.res.run, MET_GUEST_SWAP_OUT_BYTES, 4294967296.0);
+    set(&fx.res.run, MET_STALL_S, 12.5);
+    set(&fx.res.run, MET_FAIRNESS, 1.0 / 3.0);
+    set(&fx.res.run, MET_REACH_P50, NAN); /* present but not a number: still null */
+    char *j = summary_json(&fx);
+    const char *head = "{\n  \"scenario\": \"tiny\",\n  \"policy\": \"static\",\n"
+                       "  \"seed\": 42,\n  \"duration_s\": 600.25,\n  \"metrics\": {\n"
+                       "    \"guest_oom_kills\": 2,\n    \"host_oom_kills\": null,\n";
+    assert_memory_equal(j, head, strlen(head));
+    assert_non_null(strstr(j, "    \"guest_swap_out_bytes\": 4294967296,\n"));
+    assert_non_null(strstr(j, "    \"stall_s\": 12.5,\n"));
+    assert_non_null(strstr(j, "    \"fairness\": 0.3333333333333333,\n"));
+    assert_non_null(strstr(j, "    \"reach_p50\": null,\n"));
+    assert_non_null(strstr(j, "    \"stall_p50\": null,\n"));
+    /* The last run metric closes the object without a trailing comma. */
+    assert_non_null(strstr(j, "    \"overcommit_ratio\": null\n  },\n  \"hosts\": [\n"));
+    assert_string_equal(j + strlen(j) - 4, "]\n}\n");
+    free(j);
+}
+
+static void test_summary_json_key_order_and_scopes(void **state)
+{
+    (void)state;
+    fixture fx;
+    fixture_init(&fx, "web-1", "node-1");
+    char *j = summary_json(&fx);
+    /* Run metrics in cli.md's order: each name found after the previous. */
+    static const char *const order[] = {
+        "guest_oom_kills", "host_oom_kills", "downtime_s", "stall_s", "stall_p50", "stall_p95",
+        "stall_p99", "pressure_fraction", "relief_p50", "relief_p95", "relief_max", "reach_p50",
+        "reach_p95", "guest_swap_out_bytes", "guest_swap_in_bytes", "host_swap_out_bytes",
+        "balloon_traffic_bytes", "target_reversals_per_vm_hour", "fairness",
+        "host_free_min_bytes", "mean_host_used_fraction", "overcommit_ratio"};
+    const char *at = j;
+    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
+        char key[64];
+        snprintf(key, sizeof key, "\"%s\":", order[i]);
+        const char *p = strstr(at, key);
+        assert_non_null(p);
+        at = p + 1;
+    }
+    /* Hosts carry all 22 metrics, VMs all but the three host-only ones. */
+    const char *hosts = strstr(j, "\"hosts\": [");
+    const char *vms = strstr(j, "\"vms\": [");
+    assert_non_null(hosts);
+    assert_non_null(vms);
+    int in_hosts = 0, in_vms = 0;
+    for (const char *p = hosts; (p = strstr(p, "\": null")) != NULL; p++)
+        *(p < vms ? &in_hosts : &in_vms) += 1;
+    assert_int_equal(in_hosts, 2 * 22);
+    assert_int_equal(in_vms, 3 * 19);
+    assert_null(strstr(vms, "host_free_min_bytes"));
+    assert_null(strstr(vms, "mean_host_used_fraction"));
+    assert_null(strstr(vms, "overcommit_ratio"));
+    assert_non_null(strstr(hosts, "\"name\": \"node-2\","));
+    assert_non_null(strstr(vms, "      \"name\": \"db\",\n      \"host\": \"node-2\",\n"
+                                "      \"metrics\": {\n"));
+    free(j);
+}
+
+static void test_summary_json_escapes_strings(void **state)
+{
+    (void)state;
+    fixture fx;
+    fixture_init(&fx, "we\"b\\1\n", "node\t1");
+    fx.sc.name = (char *)"a\x01z";
+    char *j = summary_json(&fx);
+    assert_non_null(strstr(j, "\"scenario\": \"a\\u0001z\""));
+    assert_non_null(strstr(j, "\"name\": \"we\\\"b\\\\1\\n\""));
+    assert_non_null(strstr(j, "\"host\": \"node\\t1\""));
+    free(j);
+}
+
+static void test_summary_json_no_hosts_no_vms(void **state)
+{
+    (void)state;
+    fixture fx;
+    fixture_init(&fx, "web-1", "node-1");
+    fx.sc.n_hosts = fx.res.n_hosts = 0;
+    fx.sc.n_vms = fx.res.n_vms = 0;
+    char *j = summary_json(&fx);
+    assert_non_null(strstr(j, "  },\n  \"hosts\": [],\n  \"vms\": []\n}\n"));
+    free(j);
+}
+
+static void test_summary_json_large_integers(void **state)
+{
+    (void)state;
+    fixture fx;
+    fixture_init(&fx, "web-1", "node-1");
+    set(&fx.res.run, MET_BALLOON_TRAFFIC_BYTES, 4611686018427387904.0); /* 2^62 */
+    set(&fx.res.run, MET_HOST_FREE_MIN_BYTES, 3.9999999); /* integer metric: rounded */
+    set(&fx.res.run, MET_GUEST_SWAP_IN_BYTES, -0.0);
+    char *j = summary_json(&fx);
+    assert_non_null(strstr(j, "\"balloon_traffic_bytes\": 4611686018427387904,"));
+    assert_non_null(strstr(j, "\"host_free_min_bytes\": 4,"));
+    assert_non_null(strstr(j, "\"guest_swap_in_bytes\": 0,"));
+    free(j);
+}
+
+/* ------------------------------------------------------------------ */
+/* text summary                                                        */
+
+static void test_summary_text(void **state)
+{
+    (void)state;
+    fixture fx;
+    fixture_init(&fx, "web-1", "node-1");
+    set(&fx.res.run, MET_GUEST_OOM_KILLS, 3);
+    set(&fx.res.run, MET_STALL_P99, 0.125);
+    set(&fx.mv_vms[2], MET_STALL_S, 7.5);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    out_print_summary_text(m, &fx.sc, &fx.res);
+    fclose(m);
+    assert_non_null(strstr(buf, "scenario  tiny\n"));
+    assert_non_null(strstr(buf, "policy    static\n"));
+    assert_non_null(strstr(buf, "seed      42\n"));
+    /* Every metric line puts its unit at the same column (values aligned). */
+    int unit_col = -1, lines = 0;
+    for (int id = 0; id < MET_COUNT; id++) {
+        const met_info *info = met_info_get((met_id)id);
+        char key[64];
+        snprintf(key, sizeof key, "\n%s ", info->name);
+        char *line = strstr(buf, key);
+        assert_non_null(line);
+        line++;
+        char *eol = strchr(line, '\n');
+        int col = (int)(eol - line) - (int)strlen(info->unit);
+        assert_memory_equal(line + col, info->unit, strlen(info->unit));
+        if (unit_col < 0)
+            unit_col = col;
+        assert_int_equal(col, unit_col);
+        lines++;
+    }
+    assert_int_equal(lines, MET_COUNT);
+    /* Values: integer, fraction, and "-" for a missing one. */
+    assert_non_null(strstr(buf, " 3  count\n"));
+    assert_non_null(strstr(buf, " 0.125  fraction\n"));
+    assert_non_null(strstr(buf, " -  s\n")); /* downtime_s, relief_*, reach_* absent */
+    /* The per-VM table names every VM with its host. */
+    assert_non_null(strstr(buf, "\ndb     node-2"));
+    assert_non_null(strstr(buf, "\nweb-1  node-1"));
+    assert_non_null(strstr(buf, "7.5"));
+    free(buf);
+}
+
+/* ------------------------------------------------------------------ */
+/* files                                                               */
+
+static void write_rows(out_run *o)
+{
+    const eng_sink *s = out_sink(o);
+    eng_vm_sample v = {.t = 60 * SEC, .host = "node-1", .vm = "web-1", .demand = 1,
+                       .cache = 2, .actual = 3, .target = 4, .resident = 5,
+                       .guest_swapped = 6, .host_swapped = 7, .stall = 0.25};
+    assert_int_equal(s->vm_sample(s->ctx, &v), BS_OK);
+    eng_host_sample h = {.t = 4100000000LL, .host = "node-1", .used = 10, .free = 20,
+                         .swapped = 0};
+    assert_int_equal(s->host_sample(s->ctx, &h), BS_OK);
+    eng_event e = {.t = 1, .host = "node-1", .vm = NULL, .event = "host_oom", .value = 99};
+    assert_int_equal(s->event(s->ctx, &e), BS_OK);
+}
+
+static void test_files_headers_and_rows(void **state)
+{
+    (void)state;
+    char *tmp = make_tmpdir();
+    char *dir = join(tmp, "run");
+    fixture fx;
+    fixture_init(&fx, "web-1", "node-1");
+    out_run *o = NULL;
+    assert_int_equal(out_open(dir, &o), BS_OK);
+    write_rows(o);
+    out_info info = {.command_line = "balloonsim run 'a b'.yaml", .wall_s = 0.5,
+                     .events = 1234};
+    assert_int_equal(out_finish(o, &fx.sc, &fx.res, &info), BS_OK);
+
+    char *ts = slurp(dir, "timeseries.csv");
+    assert_string_equal(ts,
+                        "time_s,host,vm,demand_bytes,cache_bytes,actual_bytes,target_bytes,"
+                        "resident_bytes,guest_swapped_bytes,host_swapped_bytes,stall_fraction\n"
+                        "60,node-1,web-1,1,2,3,4,5,6,7,0.25\n");
+    char *hs = slurp(dir, "hosts.csv");
+    assert_string_equal(hs, "time_s,host,used_bytes,free_bytes,swapped_bytes\n"
+                            "4.1,node-1,10,20,0\n");
+    char *ev = slurp(dir, "events.csv");
+    assert_string_equal(ev, "time_s,host,vm,event,value\n0.000000001,node-1,,host_oom,99\n");
+    char *rj = slurp(dir, "run.json");
+    assert_string_equal(rj, "{\n  \"version\": \"" BS_VERSION "\",\n"
+                            "  \"command_line\": \"balloonsim run 'a b'.yaml\",\n"
+                            "  \"wall_time_s\": 0.5,\n  \"events\": 1234\n}\n");
+    char *sj = slurp(dir, "summary.json");
+    char *expect = summary_json(&fx);
+    assert_string_equal(sj, expect);
+    assert_true(exists(dir, "plots"));
+    assert_int_equal(count_entries(dir, "tmp"), 0);
+    assert_int_equal(count_entries(dir, ""), 6); /* 5 files and plots/ */
+    free(ts);
+    free(hs);
+    free(ev);
+    free(rj);
+    free(sj);
+    free(expect);
+    rm_rf(tmp);
+    free(dir);
+    free(tmp);
+}
+
+static void test_no_final_file_before_finish(void **state)
+{
+    (void)state;
+    char *tmp = make_tmpdir();
+    fixture fx;
+    fixture_init(&fx, "web-1", "node-1");
+    out_run *o = NULL;
+    assert_int_equal(out_open(tmp, &o), BS_OK);
+    write_rows(o);
+    static const char *const finals[] = {"timeseries.csv", "hosts.csv", "events.csv",
+                                         "summary.json", "run.json"};
+    for (size_t i = 0; i < 5; i++)
+        assert_false(exists(tmp, finals[i]));
+    assert_true(exists(tmp, ".timeseries.csv.tmp"));
+    assert_int_equal(out_finish(o, &fx.sc, &fx.res, NULL), BS_OK);
+    for (size_t i = 0; i < 5; i++)
+        assert_true(exists(tmp, finals[i]));
+    rm_rf(tmp);
+    free(tmp);
+}
+
+static void test_abort_leaves_nothing(void **state)
+{
+    (void)state;
+    char *tmp = make_tmpdir();
+    char *dir = join(tmp, "a/b/c");
+    out_run *o = NULL;
+    assert_int_equal(out_open(dir, &o), BS_OK);
+    assert_true(exists(dir, "plots"));
+    write_rows(o);
+    out_abort(o);
+    /* Every directory out_open made is gone again, the parent stays. */
+    assert_int_equal(count_entries(tmp, ""), 0);
+    assert_int_equal(access(tmp, F_OK), 0);
+    free(dir);
+
+    /* An existing directory with the user's files keeps them. */
+    char *keep = join(tmp, "keep.txt");
+    FILE *f = fopen(keep, "w");
+    assert_non_null(f);
+    fclose(f);
+    assert_int_equal(out_open(tmp, &o), BS_OK);
+    out_abort(o);
+    assert_int_equal(count_entries(tmp, ""), 1);
+    assert_true(exists(tmp, "keep.txt"));
+    free(keep);
+    out_abort(NULL);
+    rm_rf(tmp);
+    free(tmp);
+}
+
+static void test_open_fails_on_a_file(void **state)
+{
+    (void)state;
+    char *tmp = make_tmpdir();
+    char *file = join(tmp, "file");
+    FILE *f = fopen(file, "w");
+    assert_non_null(f);
+    fclose(f);
+    char *dir = join(file, "run");
+    out_run *o = (out_run *)(uintptr_t)1;
+    assert_int_equal(out_open(dir, &o), BS_ERR_INTERNAL);
+    assert_null(o);
+    assert_int_equal(out_open(file, &o), BS_ERR_INTERNAL);
+    assert_int_equal(count_entries(tmp, ""), 1);
+    rm_rf(tmp);
+    free(dir);
+    free(file);
+    free(tmp);
+}
+
+static void test_csv_quoting(void **state)
+{
+    (void)state;
+    char *tmp = make_tmpdir();
+    fixture fx;
+    fixture_init(&fx, "web-1", "node-1");
+    out_run *o = NULL;
+    assert_int_equal(out_open(tmp, &o), BS_OK);
+    const eng_sink *s = out_sink(o);
+    eng_vm_sample v = {.t = 0, .host = "h\"q", .vm = "a,b", .stall = 1.0};
+    assert_int_equal(s->vm_sample(s->ctx, &v), BS_OK);
+    eng_event e = {.t = 2 * SEC, .host = "plain", .vm = "line\nbreak", .event = "start",
+                   .value = 4096};
+    assert_int_equal(s->event(s->ctx, &e), BS_OK);
+    eng_host_sample h = {.t = 0, .host = "sp ace", .used = 1, .free = 2, .swapped = 3};
+    assert_int_equal(s->host_sample(s->ctx, &h), BS_OK);
+    assert_int_equal(out_finish(o, &fx.sc, &fx.res, NULL), BS_OK);
+    char *ts = slurp(tmp, "timeseries.csv");
+    assert_non_null(strstr(ts, "\n0,\"h\"\"q\",\"a,b\",0,0,0,0,0,0,0,1\n"));
+    char *ev = slurp(tmp, "events.csv");
+    assert_non_null(strstr(ev, "\n2,plain,\"line\nbreak\",start,4096\n"));
+    char *hs = slurp(tmp, "hosts.csv");
+    assert_non_null(strstr(hs, "\n0,sp ace,1,2,3\n")); /* spaces need no quotes */
+    free(ts);
+    free(ev);
+    free(hs);
+    rm_rf(tmp);
+    free(tmp);
+}
+
+static void test_out_mkdirs(void **state)
+{
+    (void)state;
+    char *tmp = make_tmpdir();
+    char *dir = join(tmp, "x//y/z/");
+    assert_int_equal(out_mkdirs(dir), BS_OK);
+    assert_true(exists(tmp, "x/y/z"));
+    assert_int_equal(out_mkdirs(dir), BS_OK); /* already there: fine */
+    rm_rf(tmp);
+    free(dir);
+    free(tmp);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_format_seconds),
+        cmocka_unit_test(test_format_seconds_extremes),
+        cmocka_unit_test(test_format_double_forms),
+        cmocka_unit_test(test_format_double_round_trip_shortest),
+        cmocka_unit_test(test_format_double_ignores_locale),
+        cmocka_unit_test(test_summary_json_header_and_nulls),
+        cmocka_unit_test(test_summary_json_key_order_and_scopes),
+        cmocka_unit_test(test_summary_json_escapes_strings),
+        cmocka_unit_test(test_summary_json_no_hosts_no_vms),
+        cmocka_unit_test(test_summary_json_large_integers),
+        cmocka_unit_test(test_summary_text),
+        cmocka_unit_test(test_files_headers_and_rows),
+        cmocka_unit_test(test_no_final_file_before_finish),
+        cmocka_unit_test(test_abort_leaves_nothing),
+        cmocka_unit_test(test_open_fails_on_a_file),
+        cmocka_unit_test(test_csv_quoting),
+        cmocka_unit_test(test_out_mkdirs),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,408 @@
+/* test_plot.c -- gnuplot scripts and rendering (sim/plot.c).
+ *
+ * Scenarios and results are built by hand; rendering tests write tiny CSVs
+ * themselves and skip when gnuplot is not installed.  Which VMs a script must
+ * show is computed here from the stall values, independently of plot.c. */
+#define _XOPEN_SOURCE 700 /* nftw, setenv */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sim/plot.h"
+
+#define SEC BS_NS_PER_S
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+static void rm_rf(const char *path)
+{
+    nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static char *make_tmpdir(void)
+{
+    char tmpl[] = "/tmp/bs_test_plot_XXXXXX";
+    char *d = mkdtemp(tmpl);
+    assert_non_null(d);
+    return strdup(d);
+}
+
+static char *path2(const char *a, const char *b)
+{
+    size_t n = strlen(a) + strlen(b) + 2;
+    char *p = malloc(n);
+    assert_non_null(p);
+    snprintf(p, n, "%s/%s", a, b);
+    return p;
+}
+
+static char *slurp(const char *dir, const char *name)
+{
+    char *p = path2(dir, name);
+    FILE *f = fopen(p, "rb");
+    free(p);
+    assert_non_null(f);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    int c;
+    while ((c = getc(f)) != EOF)
+        putc(c, m);
+    fclose(f);
+    fclose(m);
+    return buf;
+}
+
+static void spit(const char *dir, const char *name, const char *text)
+{
+    char *p = path2(dir, name);
+    FILE *f = fopen(p, "w");
+    free(p);
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static bool exists(const char *dir, const char *name)
+{
+    char *p = path2(dir, name);
+    bool e = access(p, F_OK) == 0;
+    free(p);
+    return e;
+}
+
+static int count_entries(const char *dir, const char *part)
+{
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") && strstr(e->d_name, part))
+            n++;
+    closedir(d);
+    return n;
+}
+
+static bool is_png(const char *dir, const char *name)
+{
+    char *p = path2(dir, name);
+    FILE *f = fopen(p, "rb");
+    free(p);
+    if (f == NULL)
+        return false;
+    unsigned char magic[8] = {0};
+    size_t n = fread(magic, 1, 8, f);
+    fclose(f);
+    return n == 8 && memcmp(magic, "\x89PNG\r\n\x1a\n", 8) == 0;
+}
+
+static bool have_gnuplot(void)
+{
+    return system("command -v gnuplot >/dev/null 2>&1") == 0;
+}
+
+static const pol_type fake_policy = {.name = "static"};
+
+#define NV 20
+#define NH 10
+typedef struct fixture {
+    scen sc;
+    scen_host hosts[NH];
+    scen_vm vms[NV];
+    char hnames[NH][32], vnames[NV][32];
+    eng_result res;
+    met_values mv_hosts[NH], mv_vms[NV];
+} fixture;
+
+static void fixture_init(fixture *fx, size_t n_hosts, size_t n_vms)
+{
+    memset(fx, 0, sizeof *fx);
+    for (size_t h = 0; h < n_hosts; h++) {
+        snprintf(fx->hnames[h], 32, "node-%zu", h + 1);
+        fx->hosts[h] = (scen_host){.name = fx->hnames[h], .index = h};
+    }
+    for (size_t i = 0; i < n_vms; i++) {
+        snprintf(fx->vnames[i], 32, "vm-%zu", i + 1);
+        fx->vms[i] = (scen_vm){.name = fx->vnames[i], .host = i % n_hosts, .index = i};
+    }
+    fx->sc.name = (char *)"plotted";
+    fx->sc.duration = 3 * 3600 * SEC;
+    fx->sc.seed = 3;
+    fx->sc.policy.type = &fake_policy;
+    fx->sc.hosts = fx->hosts;
+    fx->sc.n_hosts = n_hosts;
+    fx->sc.vms = fx->vms;
+    fx->sc.n_vms = n_vms;
+    fx->res.hosts = fx->mv_hosts;
+    fx->res.vms = fx->mv_vms;
+    fx->res.n_hosts = n_hosts;
+    fx->res.n_vms = n_vms;
+}
+
+/* CSVs for `fx`: three samples per VM and host. */
+static void write_csvs(const char *dir, const fixture *fx)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    fputs("time_s,host,vm,demand_bytes,cache_bytes,actual_bytes,target_bytes,resident_bytes,"
+          "guest_swapped_bytes,host_swapped_bytes,stall_fraction\n",
+          m);
+    for (int t = 0; t < 3; t++)
+        for (size_t i = 0; i < fx->sc.n_vms; i++)
+            fprintf(m, "%d,%s,%s,%lld,0,%lld,%lld,0,0,0,%g\n", t * 3600,
+                    fx->hosts[fx->vms[i].host].name, fx->vms[i].name, (t + 1) * (1LL << 29),
+                    1LL << 31, 1LL << 31, t * 0.25);
+    fclose(m);
+    spit(dir, "timeseries.csv", buf);
+    free(buf);
+    buf = NULL;
+    m = open_memstream(&buf, &len);
+    fputs("time_s,host,used_bytes,free_bytes,swapped_bytes\n", m);
+    for (int t = 0; t < 3; t++)
+        for (size_t h = 0; h < fx->sc.n_hosts; h++)
+            fprintf(m, "%d,%s,%lld,%lld,0\n", t * 3600, fx->hosts[h].name, (t + 1) * (1LL << 30),
+                    (4 - t) * (1LL << 30));
+    fclose(m);
+    spit(dir, "hosts.csv", buf);
+    free(buf);
+}
+
+/* ------------------------------------------------------------------ */
+
+static void test_scripts_written(void **state)
+{
+    (void)state;
+    char *tmp = make_tmpdir();
+    fixture fx;
+    fixture_init(&fx, 2, 3);
+    assert_int_equal(plot_write_run_scripts(tmp, &fx.sc, &fx.res), BS_OK);
+    char *pdir = path2(tmp, "plots");
+    assert_int_equal(count_entries(pdir, ".gp"), 3);
+    assert_int_equal(count_entries(pdir, "tmp"), 0);
+    assert_int_equal(plot_count_scripts(tmp), 3);
+    static const char *const names[] = {"memory.gp", "host.gp", "stall.gp"};
+    for (int s = 0; s < 3; s++) {
+        char *g = slurp(pdir, names[s]);
+        assert_non_null(strstr(g, "set terminal pngcairo size 1200,800"));
+        assert_non_null(strstr(g, "set datafile separator ','"));
+        assert_non_null(strstr(g, "every ::1"));
+        assert_non_null(strstr(g, "set output out"));
+        /* 3 h run: the x axis is in hours */
+        assert_non_null(strstr(g, "set xlabel 'time (h)'"));
+        assert_non_null(strstr(g, "tu = 3600"));
+        free(g);
+    }
+    char *mem = slurp(pdir, "memory.gp");
+    assert_non_null(strstr(mem, "if (!exists(\"out\")) out = 'memory.png'"));
+    /* One pass over the CSV picks the shown VMs' rows, numbered 1..n. */
+    assert_non_null(strstr(mem, "k(s) = s eq 'vm-1' ? 1 : s eq 'vm-2' ? 2 : s eq 'vm-3' ? 3 : 0\n"));
+    assert_non_null(strstr(mem, "plot '../timeseries.csv' every ::1 using 1:(k(strcol(3))):4:6:7 "
+                                "with table if (k(strcol(3)) > 0)\n"));
+    assert_non_null(strstr(mem, "set title 'vm-3'\nplot $sel using ($1/tu):($2 == 3 ? $3/GiB"));
+    assert_non_null(strstr(mem, "set multiplot layout 2,2"));
+    assert_non_null(strstr(mem, "set xrange [0:3]"));
+    char *host = slurp(pdir, "host.gp");
+    assert_non_null(strstr(host, "k(s) = s eq 'node-1' ? 1 : s eq 'node-2' ? 2 : 0\n"));
+    assert_non_null(strstr(host, "plot '../hosts.csv' every ::1 using 1:(k(strcol(2))):3:4:5 "));
+    assert_non_null(strstr(host, "($2 == 2 ? $5/GiB : NaN) with lines lw 1.5 title 'swapped'"));
+    char *stall = slurp(pdir, "stall.gp");
+    assert_non_null(strstr(stall, "using 1:(k(strcol(3))):11 with table"));
+    assert_non_null(strstr(stall, "($2 == 2 ? $3 : NaN) with lines lw 1.5 title 'vm-2'"));
+    free(mem);
+    free(host);
+    free(stall);
+    free(pdir);
+    rm_rf(tmp);
+    free(tmp);
+}
+
+static void test_most_stalled_vms_and_first_hosts(void **state)
+{
+    (void)state;
+    char *tmp = make_tmpdir();
+    fixture fx;
+    fixture_init(&fx, NH, NV);
+    /* stall_s of vm-(i+1) = (7 i) mod 20: a permutation of 0..19, so the 12
+     * most stalled are exactly those with a value >= 8. */
+    for (size_t i = 0; i < NV; i++) {
+        fx.mv_vms[i].v[MET_STALL_S] = (double)((7 * i) % 20);
+        fx.mv_vms[i].present[MET_STALL_S] = true;
+    }
+    assert_int_equal(plot_write_run_scripts(tmp, &fx.sc, &fx.res), BS_OK);
+    char *pdir = path2(tmp, "plots");
+    char *mem = slurp(pdir, "memory.gp");
+    char *stall = slurp(pdir, "stall.gp");
+    int shown = 0;
+    for (size_t i = 0; i < NV; i++) {
+        char key[32];
+        snprintf(key, sizeof key, "eq 'vm-%zu'", i + 1);
+        bool want = (7 * i) % 20 >= 8;
+        assert_int_equal(strstr(mem, key) != NULL, want);
+        assert_int_equal(strstr(stall, key) != NULL, want);
+        shown += want;
+    }
+    assert_int_equal(shown, PLOT_MAX_VMS);
+    assert_non_null(strstr(mem, "set multiplot layout 3,4"));
+    char *host = slurp(pdir, "host.gp");
+    for (size_t h = 0; h < NH; h++) {
+        char key[32];
+        snprintf(key, sizeof key, "eq 'node-%zu'", h + 1);
+        assert_int_equal(strstr(host, key) != NULL, h < PLOT_MAX_HOSTS);
+    }
+    free(mem);
+    free(stall);
+    free(host);
+
+    /* Without a result: the first 12 in scenario order. */
+    assert_int_equal(plot_write_run_scripts(tmp, &fx.sc, NULL), BS_OK);
+    mem = slurp(pdir, "memory.gp");
+    assert_non_null(strstr(mem, "eq 'vm-1'"));
+    assert_non_null(strstr(mem, "eq 'vm-12'"));
+    assert_null(strstr(mem, "eq 'vm-13'"));
+    free(mem);
+    free(pdir);
+    rm_rf(tmp);
+    free(tmp);
+}
+
+static void test_names_are_quoted_for_gnuplot(void **state)
+{
+    (void)state;
+    char *tmp = make_tmpdir();
+    fixture fx;
+    fixture_init(&fx, 1, 1);
+    fx.vms[0].name = (char *)"it's\nhere";
+    fx.sc.name = (char *)"o'k";
+    assert_int_equal(plot_write_run_scripts(tmp, &fx.sc, NULL), BS_OK);
+    char *pdir = path2(tmp, "plots");
+    char *mem = slurp(pdir, "memory.gp");
+    assert_non_null(strstr(mem, "eq 'it''s?here'"));
+    assert_non_null(strstr(mem, "title_run = 'o''k'"));
+    free(mem);
+    free(pdir);
+    rm_rf(tmp);
+    free(tmp);
+}
+
+static void test_render_draws_pngs(void **state)
+{
+    (void)state;
+    if (!have_gnuplot())
+        skip();
+    char *tmp = make_tmpdir();
+    fixture fx;
+    fixture_init(&fx, 2, 3);
+    fx.vms[1].name = (char *)"vm"; /* same text as the header's column name */
+    write_csvs(tmp, &fx);
+    assert_int_equal(plot_write_run_scripts(tmp, &fx.sc, &fx.res), BS_OK);
+    bool skipped = true;
+    assert_int_equal(plot_render(tmp, &skipped), BS_OK);
+    assert_false(skipped);
+    char *pdir = path2(tmp, "plots");
+    assert_true(is_png(pdir, "memory.png"));
+    assert_true(is_png(pdir, "host.png"));
+    assert_true(is_png(pdir, "stall.png"));
+    assert_int_equal(count_entries(pdir, "tmp"), 0);
+    free(pdir);
+    rm_rf(tmp);
+    free(tmp);
+}
+
+static void test_render_failing_script(void **state)
+{
+    (void)state;
+    if (!have_gnuplot())
+        skip();
+    char *tmp = make_tmpdir();
+    fixture fx;
+    fixture_init(&fx, 1, 1);
+    write_csvs(tmp, &fx);
+    assert_int_equal(plot_write_run_scripts(tmp, &fx.sc, &fx.res), BS_OK);
+    char *pdir = path2(tmp, "plots");
+    spit(pdir, "broken.gp", "if (!exists(\"out\")) out = 'broken.png'\n"
+                            "set terminal pngcairo\nset output out\nthis is not gnuplot\n");
+    bool skipped = true;
+    assert_int_equal(plot_render(tmp, &skipped), BS_ERR_INTERNAL);
+    assert_false(exists(pdir, "broken.png"));
+    assert_true(is_png(pdir, "memory.png")); /* the good ones are still drawn */
+    assert_int_equal(count_entries(pdir, "tmp"), 0);
+    free(pdir);
+    rm_rf(tmp);
+    free(tmp);
+}
+
+static void test_render_without_gnuplot(void **state)
+{
+    (void)state;
+    char *tmp = make_tmpdir();
+    fixture fx;
+    fixture_init(&fx, 1, 1);
+    write_csvs(tmp, &fx);
+    assert_int_equal(plot_write_run_scripts(tmp, &fx.sc, &fx.res), BS_OK);
+    char *old = getenv("PATH") ? strdup(getenv("PATH")) : NULL;
+    setenv("PATH", tmp, 1); /* a directory without gnuplot */
+    bool skipped = false;
+    bs_rc rc = plot_render(tmp, &skipped);
+    if (old) {
+        setenv("PATH", old, 1);
+        free(old);
+    }
+    assert_int_equal(rc, BS_OK);
+    assert_true(skipped);
+    char *pdir = path2(tmp, "plots");
+    assert_int_equal(count_entries(pdir, ".png"), 0);
+    free(pdir);
+    rm_rf(tmp);
+    free(tmp);
+}
+
+static void test_render_needs_scripts(void **state)
+{
+    (void)state;
+    char *tmp = make_tmpdir();
+    bool skipped = true;
+    assert_int_equal(plot_count_scripts(tmp), 0);
+    assert_int_equal(plot_render(tmp, &skipped), BS_ERR_INPUT); /* no plots/ at all */
+    assert_false(skipped);
+    char *pdir = path2(tmp, "plots");
+    assert_int_equal(mkdir(pdir, 0777), 0);
+    spit(pdir, "notes.txt", "not a script\n");
+    spit(pdir, ".hidden.gp", "# a temporary, not a script\n");
+    assert_int_equal(plot_count_scripts(tmp), 0);
+    assert_int_equal(plot_render(tmp, &skipped), BS_ERR_INPUT);
+    free(pdir);
+    rm_rf(tmp);
+    free(tmp);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_scripts_written),
+        cmocka_unit_test(test_most_stalled_vms_and_first_hosts),
+        cmocka_unit_test(test_names_are_quoted_for_gnuplot),
+        cmocka_unit_test(test_render_draws_pngs),
+        cmocka_unit_test(test_render_failing_script),
+        cmocka_unit_test(test_render_without_gnuplot),
+        cmocka_unit_test(test_render_needs_scripts),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
