@@ -83,6 +83,14 @@ typedef struct pol_type {
      * BS_TIME_NEVER: no more ticks. */
     bs_time (*next_tick)(const void *cfg, void *state, size_t host, bs_time now,
                          bs_time interval);
+    /* `balloonsim decide` carries a policy's state between calls: it is read
+     * from the snapshot's `policy_state:` mapping (node NULL when absent) into
+     * a state made by state_new, and printed back as "policy_state".
+     * state_load must mark what it reads (unknown keys are reported by the
+     * caller) and record errors in cx; state_dump writes one JSON object
+     * (deterministic key order).  NULL: the policy carries nothing ({}). */
+    bs_rc (*state_load)(cfg_ctx *cx, const cfg_node *node, const char *path, void *state);
+    void (*state_dump)(FILE *f, const void *state);
     /* For `balloonsim policies` (text): when it ticks, if not every interval
      * ("at the script's times"); NULL: "every interval". */
     const char *ticks;

@@ -4,7 +4,8 @@
  * scenario seed and the VM itself, never on the policy or on other VMs.  A
  * stream is therefore keyed by (seed, VM instance name, purpose) and not by any
  * index, so adding a VM to a scenario leaves every other VM's draws unchanged.
- * Streams use GSL's taus2 (small state, good quality) seeded by a 64-bit mix. */
+ * Streams use xoshiro256** as a GSL generator type, seeded with all 64 bits
+ * of the mix (rng.c says why not one of GSL's own small generators). */
 #ifndef BS_RNG_H
 #define BS_RNG_H
 
@@ -17,5 +18,7 @@
 uint64_t rng_stream_seed(uint64_t scenario_seed, const char *name, const char *purpose);
 /* A new generator seeded with rng_stream_seed(); NULL when out of memory. */
 gsl_rng *rng_stream_new(uint64_t scenario_seed, const char *name, const char *purpose);
+/* The generator type behind every stream (xoshiro256**). */
+const gsl_rng_type *rng_type(void);
 
 #endif

@@ -294,16 +294,54 @@ static void test_rng_seed_mix(void **state) {
     assert_true(s != rng_stream_seed(1, "web-1", "cache"));
     /* Swapping name and purpose is a different stream. */
     assert_true(rng_stream_seed(1, "a", "b") != rng_stream_seed(1, "b", "a"));
-    /* The generator GSL makes is taus2. */
+    /* The generator is xoshiro256**. */
     gsl_rng *r = rng_stream_new(1, "web-1", "demand");
-    assert_string_equal(gsl_rng_name(r), "taus2");
+    assert_string_equal(gsl_rng_name(r), "xoshiro256**");
     gsl_rng_free(r);
+}
+
+/* xoshiro256** from state {1, 2, 3, 4}: the reference implementation's first
+ * outputs are 11520, 0, 1509978240, 1215971899390074240, ...; GSL's integer
+ * interface returns their top 32 bits. */
+static void test_rng_matches_reference_xoshiro(void **state) {
+    (void)state;
+    gsl_rng *r = gsl_rng_alloc(rng_type());
+    uint64_t *s = gsl_rng_state(r);
+    s[0] = 1, s[1] = 2, s[2] = 3, s[3] = 4;
+    const uint64_t expect[] = {11520ULL, 0ULL, 1509978240ULL, 1215971899390074240ULL};
+    for (int i = 0; i < 4; i++) assert_true(gsl_rng_get(r) == (unsigned long)(expect[i] >> 32));
+    assert_true(gsl_rng_max(r) == 0xffffffffUL && gsl_rng_min(r) == 0);
+    gsl_rng_free(r);
+}
+
+/* All 64 bits of the stream seed matter: seeds that differ only in their high
+ * half give different streams (GSL's own small generators would not). */
+static void test_rng_uses_the_whole_seed(void **state) {
+    (void)state;
+    gsl_rng *a = gsl_rng_alloc(rng_type()), *b = gsl_rng_alloc(rng_type());
+    gsl_rng_set(a, 0x0000000100000007UL);
+    gsl_rng_set(b, 0x0000000200000007UL);
+    int same = 0;
+    for (int i = 0; i < 100; i++) same += gsl_rng_get(a) == gsl_rng_get(b);
+    assert_true(same < 5);
+    /* and the doubles are uniform on [0, 1) */
+    double sum = 0;
+    for (int i = 0; i < 100000; i++) {
+        double u = gsl_rng_uniform(a);
+        assert_true(u >= 0 && u < 1);
+        sum += u;
+    }
+    assert_true(fabs(sum / 100000 - 0.5) < 0.005);
+    gsl_rng_free(a);
+    gsl_rng_free(b);
 }
 
 int main(void) {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
     const struct CMUnitTest tests[] = {
         T(test_constant_scalar_and_mapping),
+        T(test_rng_matches_reference_xoshiro),
+        T(test_rng_uses_the_whole_seed),
         T(test_exponential_mean),
         T(test_lognormal_mean),
         T(test_pareto_mean),
