@@ -25,7 +25,7 @@ TEST_HELP := $(filter-out $(TEST_SRC),$(wildcard tests/*.c))
 TEST_HOBJ := $(TEST_HELP:%.c=$(BUILD)/%.o)
 BIN       := balloonsim
 
-.PHONY: all deps run test asan bench install clean check-tests
+.PHONY: all deps run test asan bench install clean golden
 all: deps-check $(BIN)
 
 # Install what is missing (Debian packages) when root; otherwise say what to do.
@@ -69,6 +69,11 @@ run: deps
 test: deps
 	$(MAKE) $(BIN) $(TEST_BIN)
 	@BALLOONSIM=$(CURDIR)/$(BIN) ./tests/run_all.sh $(TEST_BIN)
+
+# Re-record the golden end-to-end outputs of scenarios/ (review `git diff
+# tests/golden` before committing: every change there is a change of results).
+golden: $(BIN) $(BUILD)/tests/test_golden
+	BALLOONSIM=$(CURDIR)/$(BIN) BALLOONSIM_GOLDEN_UPDATE=1 ./$(BUILD)/tests/test_golden
 
 asan:
 	$(MAKE) BUILD=build-asan BIN=build-asan/balloonsim OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
