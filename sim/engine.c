@@ -65,8 +65,8 @@ struct host_run;
 
 typedef struct vm_run {
     /* Fields read by every stats report come first, so that the O(VMs) loops
-     * touch two cache lines per VM. */
-    const scen_vm *cfg;
+     * touch few cache lines per VM. */
+    _Alignas(64) const scen_vm *cfg;
     bool on;      /* booted and not stopped or killed */
     bool wl_down; /* workload killed by a guest OOM, waiting to restart */
     bool booting; /* killed by the host OOM killer, waiting to boot again */
@@ -76,6 +76,7 @@ typedef struct vm_run {
     double A, H;           /* pages */
     double a_rate, h_rate; /* pages per ns */
     bs_pages T, D, K;      /* target, effective demand, cache demand */
+    double tau, alpha;     /* cfg->touch_rate and cfg->locality, kept hot */
     /* cumulative counters for stats reports (pages / faults) */
     double c_swap_out, c_swap_in, c_faults;
     double r_swap_out, r_swap_in, r_faults;
@@ -124,6 +125,7 @@ typedef struct host_run {
     size_t n_views;
     int64_t *targets;
     bs_pages *known_T; /* per view: T as reported, to skip no-op targets */
+    const struct vm_run **view_src; /* per view: the VM it was last filled from */
     bs_time last_report, next_tick;
     evq_node ev_cross, ev_stats, ev_tick;
     /* metrics */
@@ -212,6 +214,16 @@ static double vm_R(const vm_run *vm, double A)
     double ws = BS_MIN((double)vm->D, A);
     double cache = BS_MIN((double)vm->K, A - ws);
     return ws + (cache > 0 ? cache : 0);
+}
+
+/* x^a for the skew exponents: the common a = 1, 2 (and 2, 3 for a + 1) are
+ * exact products, which are cheaper than pow() and give the same value. */
+static double powa(double x, double a)
+{
+    if (a == 2.0) return x * x;
+    if (a == 1.0) return x;
+    if (a == 3.0) return x * x * x;
+    return pow(x, a);
 }
 
 static int stall_bin(double v)
@@ -406,10 +418,10 @@ static void vm_advance(eng *E, vm_run *vm, bs_time t)
             fault_int = 0;
             hist_add(E, acc, stall_bin(v), dt);
         } else if (fabs(S1 - S0) < EPS) {
-            double g = k * pow(S0 / D, alpha);
+            double g = k * powa(S0 / D, alpha);
             double v = BS_MIN(1.0, cst + g);
             stall_int = v * dt;
-            fault_int = tau * pow(S0 / D, alpha) * dt;
+            fault_int = tau * powa(S0 / D, alpha) * dt;
             hist_add(E, acc, stall_bin(v), dt);
         } else {
             /* S is linear in time: integrate over S instead. */
@@ -417,16 +429,16 @@ static void vm_advance(eng *E, vm_run *vm, bs_time t)
             double Sstar = Shi; /* where the clamp at 1 starts */
             if (cst >= 1)
                 Sstar = Slo;
-            else if (k * pow(Shi / D, alpha) + cst > 1)
+            else if (k * powa(Shi / D, alpha) + cst > 1)
                 Sstar = D * pow((1 - cst) / k, 1 / alpha);
             if (Sstar < Slo) Sstar = Slo;
             double ap1 = alpha + 1;
-            double gint = k * pow(D, -alpha) * (pow(Sstar, ap1) - pow(Slo, ap1)) / ap1;
+            double gint = k * (1.0 / powa(D, alpha)) * (powa(Sstar, ap1) - powa(Slo, ap1)) / ap1;
             stall_int = per_S * (cst * (Sstar - Slo) + gint + (Shi - Sstar));
-            fault_int = per_S * tau * pow(D, -alpha) * (pow(Shi, ap1) - pow(Slo, ap1)) / ap1;
+            fault_int = per_S * tau * (1.0 / powa(D, alpha)) * (powa(Shi, ap1) - powa(Slo, ap1)) / ap1;
             /* time in each 0.001 stall bin, by inverting the monotone stall(S) */
-            int blo = stall_bin(BS_MIN(1.0, cst + k * pow(Slo / D, alpha)));
-            int bhi = stall_bin(BS_MIN(1.0, cst + k * pow(Shi / D, alpha)));
+            int blo = stall_bin(BS_MIN(1.0, cst + k * powa(Slo / D, alpha)));
+            int bhi = stall_bin(BS_MIN(1.0, cst + k * powa(Shi / D, alpha)));
             double s_prev = Slo;
             for (int b = blo; b <= bhi; b++) {
                 double s_edge;
@@ -880,29 +892,34 @@ static void on_cross(eng *E, host_run *h, bs_time t)
 }
 
 /* The guest-side view of one VM at t (model.md "What a policy sees"). */
-static void vm_view(const vm_run *vm, double A_now, double swap_out, double swap_in,
-                    double faults, pol_vm_view *v)
+/* The fields that never change (name, bounds, shares) are filled only when
+ * the view slot held another VM at the previous report: reading the scenario's
+ * VM records for every VM at every report costs more than the rest of it. */
+static void vm_view(const vm_run *vm, bool same_slot, double A_now, double swap_out,
+                    double swap_in, double faults, pol_vm_view *v)
 {
-    const scen_vm *c = vm->cfg;
+    if (!same_slot) {
+        const scen_vm *c = vm->cfg;
+        v->name = c->name;
+        v->vm = c->index;
+        v->max = bs_pages_to_bytes(c->memory);
+        v->min = bs_pages_to_bytes(c->min);
+        v->shares = c->shares;
+        v->balloon = c->balloon.enabled;
+        v->locked = false;
+        v->active = -1;
+    }
     double A = floor(A_now + EPS), D = (double)vm->D;
     double ws = BS_MIN(D, A), C = BS_MIN((double)vm->K, A - ws), F = A - ws - C;
-    v->name = c->name;
-    v->vm = c->index;
     v->actual = bs_pages_to_bytes((bs_pages)A);
     v->target = bs_pages_to_bytes(vm->T);
-    v->max = bs_pages_to_bytes(c->memory);
-    v->min = bs_pages_to_bytes(c->min);
-    v->shares = c->shares;
     v->free = pages_to_bytes_d(F);
     v->available = pages_to_bytes_d(F + C);
     v->cache = pages_to_bytes_d(C);
     v->committed = bs_pages_to_bytes(vm->D);
-    v->active = -1;
     v->swap_in = pages_to_bytes_d(swap_in - vm->r_swap_in);
     v->swap_out = pages_to_bytes_d(swap_out - vm->r_swap_out);
     v->major_faults = (int64_t)(faults - vm->r_faults + 0.5);
-    v->balloon = c->balloon.enabled;
-    v->locked = false;
 }
 
 static void schedule_stats_for_tick(eng *E, host_run *h)
@@ -928,12 +945,12 @@ static void vm_peek_counters(const vm_run *vm, bs_time t, double *swap_out, doub
     if (S1 > S0) *swap_out += S1 - S0;
     if (S0 > S1) *swap_in += S0 - S1;
     if (S0 <= 0 && S1 <= 0) return;
-    double tau = vm->cfg->touch_rate, alpha = vm->cfg->locality;
+    double tau = vm->tau, alpha = vm->alpha;
     if (fabs(S1 - S0) < EPS) {
-        *faults += tau * pow(S0 / D, alpha) * dt;
+        *faults += tau * powa(S0 / D, alpha) * dt;
     } else {
         double Slo = BS_MIN(S0, S1), Shi = BS_MAX(S0, S1), ap1 = alpha + 1;
-        *faults += dt / (Shi - Slo) * tau * pow(D, -alpha) * (pow(Shi, ap1) - pow(Slo, ap1)) / ap1;
+        *faults += dt / (Shi - Slo) * tau * (1.0 / powa(D, alpha)) * (powa(Shi, ap1) - powa(Slo, ap1)) / ap1;
     }
 }
 
@@ -951,7 +968,9 @@ static void on_stats(eng *E, host_run *h, bs_time t)
         double so, si, faults;
         vm_peek_counters(vm, t, &so, &si, &faults);
         h->known_T[n] = vm->T;
-        vm_view(vm, A, so, si, faults, &h->views[n++]);
+        bool same = h->view_src[n] == vm;
+        h->view_src[n] = vm;
+        vm_view(vm, same, A, so, si, faults, &h->views[n++]);
         vm->r_swap_out = so;
         vm->r_swap_in = si;
         vm->r_faults = faults;
@@ -1044,7 +1063,7 @@ static void take_sample(eng *E, bs_time t)
                 stall = 1;
             } else if (vm->on) {
                 const scen_vm *c = vm->cfg;
-                double g = D > 0 ? pow(S / D, c->locality) : 0;
+                double g = D > 0 ? powa(S / D, c->locality) : 0;
                 double ph = H > 0 ? Xi / H : 0;
                 stall = BS_MIN(1.0, c->touch_rate * (g * bs_time_to_s(c->swap_latency) +
                                                      ph * bs_time_to_s(h->cfg->swap_latency)));
@@ -1272,6 +1291,7 @@ static void eng_cleanup(eng *E)
             free(hr->views);
             free(hr->targets);
             free(hr->known_T);
+            free(hr->view_src);
         }
     }
     free(E->vms);
@@ -1283,7 +1303,10 @@ static bs_rc eng_setup(eng *E)
 {
     const scen *sc = E->sc;
     bs_rc rc = evq_init(&E->q, 6 * sc->n_vms + 3 * sc->n_hosts + 4);
-    E->vms = calloc(sc->n_vms ? sc->n_vms : 1, sizeof *E->vms);
+    /* cache-line aligned, so that a VM's hot fields share as few lines as can be */
+    size_t vms_bytes = (sc->n_vms ? sc->n_vms : 1) * sizeof *E->vms;
+    E->vms = aligned_alloc(64, (vms_bytes + 63) / 64 * 64);
+    if (E->vms) memset(E->vms, 0, vms_bytes);
     E->hosts = calloc(sc->n_hosts ? sc->n_hosts : 1, sizeof *E->hosts);
     if (rc != BS_OK || !E->vms || !E->hosts) return BS_ERR_INTERNAL;
     evq_node_init(&E->ev_sample, K_SAMPLE);
@@ -1308,7 +1331,8 @@ static bs_rc eng_setup(eng *E)
         h->views = calloc(h->n ? h->n : 1, sizeof *h->views);
         h->targets = calloc(h->n ? h->n : 1, sizeof *h->targets);
         h->known_T = calloc(h->n ? h->n : 1, sizeof *h->known_T);
-        if (!h->views || !h->targets || !h->known_T) return BS_ERR_INTERNAL;
+        h->view_src = calloc(h->n ? h->n : 1, sizeof *h->view_src);
+        if (!h->views || !h->targets || !h->known_T || !h->view_src) return BS_ERR_INTERNAL;
         if (p->type->state_new) {
             rc = p->type->state_new(p->cfg, hi, &h->pol_state);
             if (rc != BS_OK) return rc;
@@ -1325,6 +1349,8 @@ static bs_rc eng_setup(eng *E)
         vm_run *vm = &E->vms[i];
         const scen_vm *c = &sc->vms[i];
         vm->cfg = c;
+        vm->tau = c->touch_rate;
+        vm->alpha = c->locality;
         vm->host = &E->hosts[c->host];
         evq_node_init(&vm->ev_life, K_VM_LIFE);
         evq_node_init(&vm->ev_restart, K_VM_RESTART);
@@ -1332,7 +1358,7 @@ static bs_rc eng_setup(eng *E)
         evq_node_init(&vm->ev_driver, K_VM_DRIVER);
         evq_node_init(&vm->ev_report, K_VM_REPORT);
         evq_node_init(&vm->ev_stuck, K_VM_STUCK);
-        wl_vm_info info = {c->name, sc->seed, c->memory, "demand"};
+        wl_vm_info info = {c->name, sc->seed, c->memory, "demand", c->entry_index, c->entry_count};
         rc = wl_instantiate(c->demand, &info, &vm->wl);
         if (rc != BS_OK) return rc;
         if (c->cache) {
@@ -1380,11 +1406,15 @@ bs_rc eng_run(const scen *sc, const eng_sink *sink, eng_result *res)
     E.sink = sink;
     bs_rc rc = eng_setup(&E);
     while (rc == BS_OK && E.rc == BS_OK) {
-        const evq_node *top = evq_peek(&E.q);
-        if (!top || top->time >= sc->duration) break;
-        evq_node *node = evq_pop(&E.q);
+        evq_node *node = (evq_node *)evq_peek(&E.q);
+        if (!node || node->time >= sc->duration) break;
+        /* The node stays at the top while it runs: most handlers schedule
+         * their node again, which then costs one sift instead of a removal
+         * and an insertion.  A node its handler left alone is removed after. */
+        uint64_t seq = evq_node_seq(&E.q, node);
         E.events++;
         dispatch(&E, node);
+        if (evq_queued(node) && evq_node_seq(&E.q, node) == seq) evq_cancel(&E.q, node);
     }
     if (rc == BS_OK) rc = E.rc;
     if (rc == BS_OK) {
