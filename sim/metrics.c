@@ -6,6 +6,8 @@
 #include "metrics.h"
 
 #include <assert.h>
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_statistics_double.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,4 +110,15 @@ double met_jain(const double *x, size_t n)
     }
     if (s2 <= 0) return 1.0;
     return (s * s) / ((double)n * s2);
+}
+
+void met_mean_ci95(const double *x, size_t n, double *mean, double *half_width)
+{
+    *mean = n ? gsl_stats_mean(x, 1, n) : NAN;
+    if (n < 2) {
+        *half_width = NAN;
+        return;
+    }
+    double sd = gsl_stats_sd_m(x, 1, n, *mean);
+    *half_width = gsl_cdf_tdist_Pinv(0.975, (double)(n - 1)) * sd / sqrt((double)n);
 }

@@ -65,6 +65,10 @@ typedef struct met_values {
 double met_hist_quantile(const double *bins, double q);
 /* Nearest-rank quantile of n values (sorts them in place); q in (0,1]. */
 double met_nearest_rank(double *values, size_t n, double q);
+/* Mean of n values and the half-width of its 95 % confidence interval
+ * (Student t with n - 1 degrees of freedom, GSL's quantile).  With n == 1 the
+ * half-width is NAN (no interval from one value); n == 0 gives NAN for both. */
+void met_mean_ci95(const double *x, size_t n, double *mean, double *half_width);
 /* Jain's fairness index of n values: (sum x)^2 / (n * sum x^2); 1 when all 0. */
 double met_jain(const double *x, size_t n);
 
