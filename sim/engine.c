@@ -309,9 +309,12 @@ static void host_schedule_cross(eng *E, host_run *h, bs_time t)
         evq_cancel(&E->q, &h->ev_cross);
         return;
     }
-    double ns = (goal - h->SH) / h->sh;
-    bs_time when = t + (bs_time)ceil(BS_MAX(ns, 0.0)) + 1;
-    evq_schedule(&E->q, &h->ev_cross, when, EVQ_HOST);
+    double ns = ceil(BS_MAX((goal - h->SH) / h->sh, 0.0)) + 1;
+    if (ns >= (double)(E->sc->duration - t)) { /* not within this run */
+        evq_cancel(&E->q, &h->ev_cross);
+        return;
+    }
+    evq_schedule(&E->q, &h->ev_cross, t + (bs_time)ns, EVQ_HOST);
 }
 
 static void vm_begin(eng *E, vm_run *vm, bs_time t);
