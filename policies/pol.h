@@ -40,6 +40,18 @@ typedef struct pol_vm_view {
     bool locked;        /* being migrated: leave alone (decide snapshots only) */
 } pol_vm_view;
 
+/* The truth no real policy sees: only the `oracle` policy asks for it (its
+ * pol_type sets needs_truth), to give the bound no online policy can beat.  The
+ * engine answers from a second copy of each VM's workload generator running
+ * ahead of the simulation (same seed, so the very same demand). */
+typedef struct pol_truth {
+    const void *ctx;
+    /* Highest working-set demand D (bytes) of scenario VM `vm` over [from, to]. */
+    int64_t (*peak_demand)(const void *ctx, size_t vm, bs_time from, bs_time to);
+    /* Highest page-cache demand K (bytes) over [from, to]; 0 without cache. */
+    int64_t (*peak_cache)(const void *ctx, size_t vm, bs_time from, bs_time to);
+} pol_truth;
+
 typedef struct pol_host_view {
     const char *name;
     size_t host;        /* index into scen.hosts (SIZE_MAX in snapshots) */
@@ -50,6 +62,7 @@ typedef struct pol_host_view {
     int64_t swap_used;  /* bytes */
     int64_t swap_total; /* bytes */
     int64_t request;    /* bytes someone asks the policy to free (squeezed); 0 none */
+    const pol_truth *truth; /* NULL unless the policy's type sets needs_truth */
 } pol_host_view;
 
 typedef struct pol_param {
@@ -83,6 +96,8 @@ typedef struct pol_type {
      * BS_TIME_NEVER: no more ticks. */
     bs_time (*next_tick)(const void *cfg, void *state, size_t host, bs_time now,
                          bs_time interval);
+    /* Only the oracle: the engine fills pol_host_view.truth. */
+    bool needs_truth;
     /* `balloonsim decide` carries a policy's state between calls: it is read
      * from the snapshot's `policy_state:` mapping (node NULL when absent) into
      * a state made by state_new, and printed back as "policy_state".
@@ -115,5 +130,12 @@ bs_rc pol_decide_all(const pol_type *type, const void *cfg, void *state, bs_time
 extern const pol_type pol_static;       /* policies/static.c */
 extern const pol_type pol_proportional; /* policies/proportional.c */
 extern const pol_type pol_scripted;     /* policies/scripted.c */
+extern const pol_type pol_mom;          /* policies/mom.c */
+extern const pol_type pol_proxmox;      /* policies/proxmox.c */
+extern const pol_type pol_squeeze;      /* policies/squeeze.c */
+extern const pol_type pol_esx;          /* policies/esx.c */
+extern const pol_type pol_hyperv;       /* policies/hyperv.c */
+extern const pol_type pol_qmemman;      /* policies/qmemman.c */
+extern const pol_type pol_selfballoon;  /* policies/selfballoon.c */
 
 #endif

@@ -133,6 +133,17 @@ typedef struct host_run {
     double free_min;
 } host_run;
 
+/* A copy of a VM's workload generator running ahead of the simulation, for
+ * the oracle: the change points from the oldest one still needed onwards. */
+typedef struct lookahead {
+    wl_gen *gen;
+    bool started;
+    bs_time next;     /* the generator's next change */
+    bs_time *t;       /* change points: value v[i] holds from t[i] to t[i + 1] */
+    bs_pages *v;
+    size_t head, n, cap;
+} lookahead;
+
 typedef struct eng {
     const scen *sc;
     const eng_sink *sink;
@@ -143,6 +154,8 @@ typedef struct eng {
     bs_time measure_from;
     uint64_t events;
     bs_rc rc;
+    lookahead *la_demand, *la_cache; /* per VM, only for a policy that needs the truth */
+    pol_truth truth;
 } eng;
 
 #define EPS 1e-6 /* pages: below this, two amounts are the same */
@@ -998,6 +1011,100 @@ static void host_view(const eng *E, const host_run *h, pol_host_view *v)
     v->swap_used = pages_to_bytes_d(X);
     v->swap_total = bs_pages_to_bytes(h->cfg->swap);
     v->request = 0;
+    v->truth = NULL;
+}
+
+/* ------------------------------------------------------------ the truth */
+
+static bool la_push(lookahead *la, bs_time t, bs_pages v)
+{
+    if (la->head > 0 && la->head + la->n == la->cap) { /* reclaim the consumed front */
+        memmove(la->t, la->t + la->head, la->n * sizeof *la->t);
+        memmove(la->v, la->v + la->head, la->n * sizeof *la->v);
+        la->head = 0;
+    }
+    if (la->head + la->n == la->cap) {
+        size_t cap = la->cap ? 2 * la->cap : 16;
+        bs_time *nt = realloc(la->t, cap * sizeof *nt);
+        if (!nt) return false;
+        la->t = nt;
+        bs_pages *nv = realloc(la->v, cap * sizeof *nv);
+        if (!nv) return false;
+        la->v = nv;
+        la->cap = cap;
+    }
+    la->t[la->head + la->n] = t;
+    la->v[la->head + la->n] = v;
+    la->n++;
+    return true;
+}
+
+/* Highest value over [from, to]; `from` never decreases between calls. */
+static bs_pages la_peak(lookahead *la, bs_time from, bs_time to)
+{
+    if (!la || !la->gen) return 0;
+    if (!la->started) {
+        bs_pages v = wl_advance(la->gen, from, &la->next);
+        la->started = true;
+        if (!la_push(la, from, v)) return 0;
+    }
+    while (la->next != BS_TIME_NEVER && la->next <= to) {
+        bs_time at = la->next;
+        bs_pages v = wl_advance(la->gen, at, &la->next);
+        if (!la_push(la, at, v)) return 0;
+    }
+    while (la->n > 1 && la->t[la->head + 1] <= from) {
+        la->head++;
+        la->n--;
+    }
+    bs_pages peak = 0;
+    for (size_t i = 0; i < la->n && la->t[la->head + i] <= to; i++)
+        peak = BS_MAX(peak, la->v[la->head + i]);
+    return peak;
+}
+
+static int64_t truth_peak_demand(const void *ctx, size_t vm, bs_time from, bs_time to)
+{
+    const eng *E = ctx;
+    if (vm >= E->sc->n_vms || !E->la_demand) return 0;
+    return bs_pages_to_bytes(la_peak(&E->la_demand[vm], from, to));
+}
+
+static int64_t truth_peak_cache(const void *ctx, size_t vm, bs_time from, bs_time to)
+{
+    const eng *E = ctx;
+    if (vm >= E->sc->n_vms || !E->la_cache) return 0;
+    return bs_pages_to_bytes(la_peak(&E->la_cache[vm], from, to));
+}
+
+static void la_free(lookahead *la)
+{
+    if (la->gen) wl_gen_free(la->gen);
+    free(la->t);
+    free(la->v);
+}
+
+static bs_rc truth_setup(eng *E)
+{
+    const scen *sc = E->sc;
+    E->la_demand = calloc(sc->n_vms ? sc->n_vms : 1, sizeof *E->la_demand);
+    E->la_cache = calloc(sc->n_vms ? sc->n_vms : 1, sizeof *E->la_cache);
+    if (!E->la_demand || !E->la_cache) return BS_ERR_INTERNAL;
+    for (size_t i = 0; i < sc->n_vms; i++) {
+        const scen_vm *c = &sc->vms[i];
+        wl_vm_info info = {c->name, sc->seed, c->memory, "demand", c->entry_index, c->entry_count};
+        bs_rc rc = wl_instantiate(c->demand, &info, &E->la_demand[i].gen);
+        if (rc != BS_OK) return rc;
+        if (c->cache) {
+            info.purpose = "cache";
+            rc = wl_instantiate(c->cache, &info, &E->la_cache[i].gen);
+            if (rc != BS_OK) return rc;
+        }
+    }
+    E->truth.ctx = E;
+    E->truth.peak_demand = truth_peak_demand;
+    E->truth.peak_cache = truth_peak_cache;
+    return BS_OK;
 }
 
 static void on_tick(eng *E, host_run *h, bs_time t)
@@ -1007,6 +1114,7 @@ static void on_tick(eng *E, host_run *h, bs_time t)
         pol_host_view hv;
         host_advance(E, h, t);
         host_view(E, h, &hv);
+        hv.truth = E->la_demand ? &E->truth : NULL;
         bs_rc rc = pol_decide_all(p->type, p->cfg, h->pol_state, t, &hv, h->views, h->n_views,
                                   h->targets);
         if (rc != BS_OK) {
@@ -1297,6 +1405,10 @@ static void eng_cleanup(eng *E)
             free(hr->view_src);
         }
     }
+    for (size_t i = 0; E->la_demand && i < sc->n_vms; i++) la_free(&E->la_demand[i]);
+    for (size_t i = 0; E->la_cache && i < sc->n_vms; i++) la_free(&E->la_cache[i]);
+    free(E->la_demand);
+    free(E->la_cache);
     free(E->vms);
     free(E->hosts);
     evq_free(&E->q);
@@ -1320,6 +1432,10 @@ static bs_rc eng_setup(eng *E)
         evq_schedule(&E->q, &E->ev_warmup, sc->warmup, EVQ_LIFECYCLE);
     }
     const scen_policy *p = &sc->policy;
+    if (p->type->needs_truth) {
+        rc = truth_setup(E);
+        if (rc != BS_OK) return rc;
+    }
     for (size_t hi = 0; hi < sc->n_hosts; hi++) {
         host_run *h = &E->hosts[hi];
         h->cfg = &sc->hosts[hi];

@@ -651,6 +651,68 @@ static void a_change_to_current_actual_is_reached_at_once(void **state)
     scen_free(sc);
 }
 
+/* The oracle's window on the truth: peak demand over [now, now + 10 min]
+ * from a generator running ahead, asked by a test policy at every tick. */
+typedef struct truth_probe {
+    bs_time at[8];
+    int64_t peak[8], cache[8];
+    size_t n;
+} truth_probe;
+
+static bs_rc probe_state_new(const void *cfg, size_t host, void **state)
+{
+    (void)host;
+    *state = (void *)cfg; /* the probe record itself */
+    return BS_OK;
+}
+
+static bs_rc probe_decide(const void *cfg, void *state, bs_time now, const pol_host_view *host,
+                          const pol_vm_view *vms, size_t n, int64_t *targets)
+{
+    (void)cfg, (void)targets;
+    truth_probe *p = state;
+    assert_non_null(host->truth);
+    assert_int_equal(n, 1);
+    if (p->n < 8) {
+        p->at[p->n] = now;
+        p->peak[p->n] = host->truth->peak_demand(host->truth->ctx, vms[0].vm, now, now + TH_S(600));
+        p->cache[p->n] = host->truth->peak_cache(host->truth->ctx, vms[0].vm, now, now + TH_S(600));
+        p->n++;
+    }
+    return BS_OK;
+}
+
+static void truth_gives_future_peaks(void **state)
+{
+    (void)state;
+    scen *sc = th_load("duration: 20m\n"
+                       "policy: {name: proportional, interval: 1m}\n"
+                       "hosts: [{memory: 64GiB, vms: [{name: v, memory: 8GiB,\n"
+                       "  workload: {type: steps, steps: [{at: 0s, size: 1GiB}, {at: 5m, size: 3GiB},\n"
+                       "                                  {at: 12m, size: 2GiB}], cache: 512MiB}}]}]\n");
+    truth_probe probe = {0};
+    pol_type probe_type = {.name = "probe", .default_interval = TH_S(60), .state_new = probe_state_new,
+                           .decide = probe_decide, .needs_truth = true};
+    const pol_type *saved_type = sc->policy.type;
+    sc->policy.type = &probe_type;
+    void *saved_cfg = sc->policy.cfg;
+    sc->policy.cfg = &probe;
+    eng_result res;
+    assert_int_equal(eng_run(sc, NULL, &res), BS_OK);
+    assert_true(probe.n >= 8);
+    /* ticks at 1, 2, ... min: the window [t, t + 10 min] sees 3 GiB until the
+     * 12 min change leaves it behind */
+    for (size_t i = 0; i < probe.n; i++) {
+        assert_int_equal(probe.at[i], TH_S(60.0 * (double)(i + 1)));
+        assert_int_equal(probe.peak[i], 3 * TH_GIB);
+        assert_int_equal(probe.cache[i], 512 * TH_MIB);
+    }
+    sc->policy.cfg = saved_cfg;
+    sc->policy.type = saved_type;
+    eng_result_free(&res);
+    scen_free(sc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -675,6 +737,7 @@ int main(void)
         cmocka_unit_test(vm_lifecycle_start_stop_and_samples_off),
         cmocka_unit_test(target_below_floor_is_clamped_to_min),
         cmocka_unit_test(a_change_to_current_actual_is_reached_at_once),
+        cmocka_unit_test(truth_gives_future_peaks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
