@@ -693,18 +693,20 @@ static void vm_check_oom(eng *E, vm_run *vm, bs_time t)
     if (over > EPS) vm_guest_kill(E, vm, t);
 }
 
-/* New effective demand: swap accounting, residency, OOM. */
+/* New effective demand: OOM, swap accounting, residency.  The swap-out is
+ * counted after the OOM check: pages that a kill frees, or that deflate on OOM
+ * keeps in memory, never went to swap. */
 static void vm_apply_demand(eng *E, vm_run *vm, bs_time t, bs_pages D, bs_pages K)
 {
     double S_old = BS_MAX(0.0, (double)vm->D - vm->A);
     vm->D = D;
     vm->K = K;
+    vm_check_oom(E, vm, t);
     double S_new = BS_MAX(0.0, (double)vm->D - vm->A);
     if (S_new > S_old) {
         vm->acc.swap_out += S_new - S_old;
         vm->c_swap_out += S_new - S_old;
     }
-    vm_check_oom(E, vm, t);
     double R = vm_R(vm, vm->A);
     if (R > vm->H) vm->H = BS_MIN(vm->A, R);
 }

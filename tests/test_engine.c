@@ -651,6 +651,38 @@ static void a_change_to_current_actual_is_reached_at_once(void **state)
     scen_free(sc);
 }
 
+/* Pages a guest OOM kill frees, or deflate on OOM keeps in memory, never went
+ * to guest swap: only what fits in swap counts as swapped out. */
+static void swap_out_counts_only_what_swap_holds(void **state)
+{
+    (void)state;
+    scen *sc = th_load("duration: 10m\npolicy: static\n"
+                       "hosts: [{memory: 64GiB, vms: [{name: v, memory: 1GiB, restart_delay: 1h,\n"
+                       "  workload: {type: steps, steps: [{at: 0s, size: 512MiB}, {at: 1m, size: 2GiB}]}}]}]\n");
+    th_capture cap;
+    eng_result res;
+    th_run(sc, &cap, &res);
+    assert_int_equal(res.vms[0].v[MET_GUEST_OOM_KILLS], 1);
+    assert_int_equal(res.vms[0].v[MET_GUEST_SWAP_OUT_BYTES], 0);
+    eng_result_free(&res);
+    th_capture_free(&cap);
+    scen_free(sc);
+    sc = th_load("duration: 10m\n"
+                 "policy: {name: scripted, params: {targets: [{at: 0s, vm: v, target: 512MiB}]}}\n"
+                 "hosts: [{memory: 64GiB, vms: [{name: v, memory: 2GiB, swap: 256MiB,\n"
+                 "  balloon: {deflate_on_oom: true, latency: 0s},\n"
+                 "  workload: {type: steps, steps: [{at: 0s, size: 128MiB}, {at: 1m, size: 1GiB}]}}]}]\n");
+    th_run(sc, &cap, &res);
+    /* A = 512 MiB; D = 1 GiB: the guest takes 256 MiB back (A = 768 MiB) and
+     * 256 MiB, all the swap it has, goes out */
+    assert_int_equal(one_event(&cap, "v", "deflate_on_oom")->value, 256 * TH_MIB);
+    assert_int_equal(res.vms[0].v[MET_GUEST_OOM_KILLS], 0);
+    assert_int_equal(res.vms[0].v[MET_GUEST_SWAP_OUT_BYTES], 256 * TH_MIB);
+    eng_result_free(&res);
+    th_capture_free(&cap);
+    scen_free(sc);
+}
+
 /* The oracle's window on the truth: peak demand over [now, now + 10 min]
  * from a generator running ahead, asked by a test policy at every tick. */
 typedef struct truth_probe {
@@ -738,6 +770,7 @@ int main(void)
         cmocka_unit_test(target_below_floor_is_clamped_to_min),
         cmocka_unit_test(a_change_to_current_actual_is_reached_at_once),
         cmocka_unit_test(truth_gives_future_peaks),
+        cmocka_unit_test(swap_out_counts_only_what_swap_holds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
