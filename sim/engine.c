@@ -580,6 +580,9 @@ static void vm_end(eng *E, vm_run *vm, bs_time t)
 static void vm_reached(eng *E, vm_run *vm, bs_time t)
 {
     vm->A = (double)vm->T;
+    vm->a_rate = 0; /* a redirect can land here in mid-move: stop the motion */
+    vm->h_rate = 0;
+    if (vm->H > vm->A) vm->H = vm->A;
     vm->phase = DRV_IDLE;
     vm->blocked = false;
     evq_cancel(&E->q, &vm->ev_driver);

@@ -651,6 +651,30 @@ static void a_change_to_current_actual_is_reached_at_once(void **state)
     scen_free(sc);
 }
 
+/* A new target equal to the actual size, set while the driver moves towards
+ * an older one, stops the driver where it is (found by the squeeze tests: the
+ * motion used to go on past the VM's max). */
+static void redirect_to_current_actual_stops_the_motion(void **state)
+{
+    (void)state;
+    scen *sc = th_load("duration: 30s\nsample_interval: 1s\n"
+                       "policy: {name: scripted, params: {targets: [{at: 10s, vm: a, target: 5GiB},\n"
+                       "                                            {at: 11s, vm: a, target: 4GiB}]}}\n"
+                       "hosts: [{memory: 64GiB, vms: [{name: a, memory: 6GiB, start_memory: 4GiB, swap: 8GiB,\n"
+                       "  balloon: {driver: xen}, workload: {type: constant, size: 6GiB}}]}]\n");
+    th_capture cap;
+    eng_result res;
+    th_run(sc, &cap, &res);
+    /* xen: 1 s latency, so at 11 s the driver is just starting to move: A = 4 GiB */
+    for (size_t i = 0; i < cap.n_vm_rows; i++) {
+        assert_true(cap.vm_rows[i].actual <= 6 * TH_GIB);
+        if (cap.vm_rows[i].t >= TH_S(11)) assert_int_equal(cap.vm_rows[i].actual, 4 * TH_GIB);
+    }
+    eng_result_free(&res);
+    th_capture_free(&cap);
+    scen_free(sc);
+}
+
 /* Pages a guest OOM kill frees, or deflate on OOM keeps in memory, never went
  * to guest swap: only what fits in swap counts as swapped out. */
 static void swap_out_counts_only_what_swap_holds(void **state)
@@ -771,6 +795,7 @@ int main(void)
         cmocka_unit_test(a_change_to_current_actual_is_reached_at_once),
         cmocka_unit_test(truth_gives_future_peaks),
         cmocka_unit_test(swap_out_counts_only_what_swap_holds),
+        cmocka_unit_test(redirect_to_current_actual_stops_the_motion),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
