@@ -488,6 +488,32 @@ static void vm_advance(eng *E, vm_run *vm, bs_time t)
     vm->Q_at_t0 = h->Q;
 }
 
+/* Linux hv_balloon's compute_balloon_floor(): a continuous piecewise-linear
+ * function of the guest's RAM (MiB -> MiB: 128 -> 72, 512 -> 168, 2048 -> 360,
+ * 8192 -> 744), in 4 KiB pages.  The guest refuses to balloon once its
+ * available memory would fall below it.  Its RAM is totalram_pages(), which
+ * shrinks as the balloon fills, so the lowest actual size A the guest accepts
+ * solves A - D = floor(A): found segment by segment (A - D - floor(A) grows
+ * with A, every slope of floor() being below 1). */
+static double hyperv_lowest_actual(double D)
+{
+    static const struct {
+        double below_mib, base_mib;
+        int shift;
+    } seg[] = {{128, 8, 1}, {512, 40, 2}, {2048, 104, 3}, {8192, 232, 4}, {INFINITY, 488, 5}};
+    const double per_mib = 256; /* pages */
+    double lo = 0;
+    for (size_t i = 0; i < sizeof seg / sizeof *seg; i++) {
+        double hi = seg[i].below_mib * per_mib, k = 1.0 / (double)(1 << seg[i].shift);
+        double b = seg[i].base_mib * per_mib;
+        /* A - D - (b + A k) >= 0  <=>  A >= (D + b) / (1 - k) */
+        double a = (D + b) / (1 - k);
+        if (a < hi) return BS_MAX(a, lo);
+        lo = hi;
+    }
+    return lo;
+}
+
 /* Floor below which the driver cannot inflate now (pages). */
 static double inflate_floor(const vm_run *vm)
 {
@@ -501,20 +527,8 @@ static double inflate_floor(const vm_run *vm)
         if (f > L) L = f;
     }
     if (c->balloon.hyperv_floor) {
-        /* Linux hv_balloon's compute_balloon_floor(), in pages of 4 KiB */
-        double pages = (double)c->memory, mb = 256.0, min_pages;
-        if (pages < 128 * mb)
-            min_pages = 8 * mb + floor(pages / 2);
-        else if (pages < 512 * mb)
-            min_pages = 40 * mb + floor(pages / 4);
-        else if (pages < 2048 * mb)
-            min_pages = 104 * mb + floor(pages / 8);
-        else if (pages < 8192 * mb)
-            min_pages = 232 * mb + floor(pages / 16);
-        else
-            min_pages = 488 * mb + floor(pages / 32);
-        double hv = BS_MIN((double)vm->D, vm->A) + min_pages;
-        if (vm->A < (double)vm->D) hv = vm->A; /* no available memory: refuses */
+        double hv = vm->A < (double)vm->D ? vm->A /* no available memory: refuses */
+                                          : hyperv_lowest_actual((double)vm->D);
         if (hv > L) L = hv;
     }
     return L;

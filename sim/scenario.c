@@ -313,9 +313,14 @@ static bs_rc apply_overrides(loader *L, cfg_node *root, const scen_overrides *ov
                 return BS_ERR_INTERNAL;
         } else {
             const cfg_entry *ne = cfg_map_entry(pe->val, "name");
-            /* Another policy's params would only be "unknown params". */
-            if (!ne || ne->val->kind != CFG_SCALAR || strcmp(ne->val->value, ov->policy) != 0)
+            /* Another policy's params would only be "unknown params", and its
+             * intervals were chosen for it: -p runs POLICY with its own
+             * defaults (hyperv ticks every second, proxmox every 10 s). */
+            if (!ne || ne->val->kind != CFG_SCALAR || strcmp(ne->val->value, ov->policy) != 0) {
                 cfg_map_remove(pe->val, "params");
+                cfg_map_remove(pe->val, "interval");
+                cfg_map_remove(pe->val, "stats_interval");
+            }
             if (cfg_map_set(doc, pe->val, "name", name) != BS_OK) return BS_ERR_INTERNAL;
         }
         *short_form = false;
@@ -904,6 +909,17 @@ static void expand(loader *L) {
             return;
         }
     }
+    /* Workloads that map instances onto something finite (the files of a
+     * trace directory) must have enough for every instance of the entry. */
+    for (size_t i = 0; i < L->n_hosts; i++) {
+        const host_entry *h = &L->hosts[i];
+        for (size_t j = 0; j < h->n_vms; j++) {
+            const vm_entry *e = &h->vms[j];
+            size_t inst = (size_t)h->count * (size_t)e->count;
+            note(L, wl_check_instances(&L->cx, e->proto.demand, inst));
+            note(L, wl_check_instances(&L->cx, e->proto.cache, inst));
+        }
+    }
     sc->hosts = calloc(n_hosts ? n_hosts : 1, sizeof *sc->hosts);
     sc->vms = calloc(n_vms ? n_vms : 1, sizeof *sc->vms);
     if (!sc->hosts || !sc->vms) {
@@ -945,6 +961,8 @@ static void expand(loader *L) {
                     }
                     v->host = hi->index;
                     v->index = sc->n_vms - 1;
+                    v->entry_index = (size_t)(k - 1) * (size_t)e->count + (size_t)(c - 1);
+                    v->entry_count = (size_t)h->count * (size_t)e->count;
                     if (e->proto.balloon.n_stuck) {
                         size_t nb = e->proto.balloon.n_stuck * sizeof *v->balloon.stuck;
                         v->balloon.stuck = malloc(nb);

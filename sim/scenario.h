@@ -39,6 +39,11 @@ typedef struct scen_vm {
     char *name;        /* instance name: web-3, node-2.web-3 */
     size_t host;       /* index into scen.hosts */
     size_t index;      /* index into scen.vms (scenario order) */
+    /* This instance's place among its `vms:` entry's instances (0-based) and
+     * their number (count x the host entry's count); host instance h's
+     * instance c is h * count + c.  The engine passes them to the workload
+     * (wl_vm_info.instance/instances): a trace directory maps files by them. */
+    size_t entry_index, entry_count;
     bs_pages memory;   /* M */
     bs_pages min;      /* m */
     bs_pages start_memory;

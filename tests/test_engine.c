@@ -675,6 +675,30 @@ static void redirect_to_current_actual_stops_the_motion(void **state)
     scen_free(sc);
 }
 
+/* The hyperv guest keeps available memory above hv_balloon's floor, computed
+ * from its current RAM (which the balloon shrinks): with D = 1 GiB the balloon
+ * stops where A - 1 GiB = 104 MiB + A/8, at A = 1128/0.875 MiB. */
+static void hyperv_guest_stops_at_the_hv_balloon_floor(void **state)
+{
+    (void)state;
+    scen *sc = th_load("duration: 1m\nsample_interval: 10s\n"
+                       "policy: {name: scripted, params: {targets: [{at: 0s, vm: w, target: 512MiB}]}}\n"
+                       "hosts: [{memory: 64GiB, vms: [{name: w, memory: 4GiB, swap: 2GiB,\n"
+                       "  balloon: {driver: hyperv, latency: 0s},\n"
+                       "  workload: {type: constant, size: 1GiB}}]}]\n");
+    th_capture cap;
+    eng_result res;
+    th_run(sc, &cap, &res);
+    double want = 1128.0 / 0.875 * TH_MIB;
+    const eng_vm_sample *last = &cap.vm_rows[cap.n_vm_rows - 1];
+    assert_true(fabs((double)last->actual - want) < 4096);
+    assert_int_equal(last->guest_swapped, 0);
+    assert_int_equal(th_find_events(&cap, "w", "reached", NULL, 0), 0);
+    eng_result_free(&res);
+    th_capture_free(&cap);
+    scen_free(sc);
+}
+
 /* Pages a guest OOM kill frees, or deflate on OOM keeps in memory, never went
  * to guest swap: only what fits in swap counts as swapped out. */
 static void swap_out_counts_only_what_swap_holds(void **state)
@@ -795,6 +819,7 @@ int main(void)
         cmocka_unit_test(a_change_to_current_actual_is_reached_at_once),
         cmocka_unit_test(truth_gives_future_peaks),
         cmocka_unit_test(swap_out_counts_only_what_swap_holds),
+        cmocka_unit_test(hyperv_guest_stops_at_the_hv_balloon_floor),
         cmocka_unit_test(redirect_to_current_actual_stops_the_motion),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -460,9 +460,10 @@ static void test_overrides_set_policy_seed(void **state) {
     assert_int_equal(sc->hosts[0].reserved, PAGES(1 * GiB));
     assert_string_equal(sc->description, "set here");
     assert_int_equal(sc->seed, 99);
-    /* -p with another name: scripted's params are dropped, interval kept. */
+    /* -p with another name: scripted's params and intervals are dropped, the
+     * new policy runs with its own defaults. */
     assert_string_equal(sc->policy.type->name, "proportional");
-    assert_int_equal(sc->policy.interval, 7 * SEC);
+    assert_int_equal(sc->policy.interval, sc->policy.type->default_interval);
 }
 
 static void test_override_same_policy_keeps_params(void **state) {
@@ -506,7 +507,16 @@ static void test_policy_errors(void **state) {
     const char *hosts = "hosts: [{memory: 8GiB, vms: [{memory: 1GiB, " WL "}]}]\n";
     char buf[512];
     snprintf(buf, sizeof buf, "duration: 1h\npolicy: nosuch\n%s", hosts);
-    load_bad(f, buf, "2:9: policy: expected a policy (one of: static, proportional, scripted), found 'nosuch'");
+    /* the message lists every registered policy, in listing order */
+    char want[1024] = "2:9: policy: expected a policy (one of: ";
+    const pol_type *const *types = pol_types();
+    for (size_t i = 0; types[i]; i++) {
+        if (i) strcat(want, ", ");
+        strcat(want, types[i]->name);
+    }
+    strcat(want, "), found 'nosuch'");
+    assert_non_null(strstr(want, "static, proportional, scripted"));
+    load_bad(f, buf, want);
     snprintf(buf, sizeof buf, "duration: 1h\npolicy: {name: static, params: {x: 1}, every: 2s}\n%s", hosts);
     assert_int_equal(load_ov(f, "s.yaml", buf, NULL), BS_ERR_INPUT);
     expect_error(f, "2:33: policy.params.x: unknown key 'x' (no keys are allowed here)");
