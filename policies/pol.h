@@ -137,5 +137,7 @@ extern const pol_type pol_esx;          /* policies/esx.c */
 extern const pol_type pol_hyperv;       /* policies/hyperv.c */
 extern const pol_type pol_qmemman;      /* policies/qmemman.c */
 extern const pol_type pol_selfballoon;  /* policies/selfballoon.c */
+extern const pol_type pol_feedback;     /* policies/feedback.c */
+extern const pol_type pol_oracle;       /* policies/oracle.c */
 
 #endif

@@ -1,0 +1,619 @@
+/* feedback.c -- balloonsim's own controller: demand tracking, layered
+ * allocation, damping.
+ *
+ * Why another controller: the ones people run each look at one side.  MoM and
+ * Proxmox steer host free memory and shrink or grow everybody alike; they do
+ * not ask which guest is short, so a guest in a burst can be squeezed while an
+ * idle one keeps its memory.  proportional ignores demand entirely.  This one
+ * estimates what every guest needs, from the signals a real guest reports
+ * (model.md "What a policy sees"), and hands the host's memory out in layers of
+ * decreasing urgency, so that memory goes where it saves stall first.
+ * docs/policies/feedback.md gives the reasoning and the tuning runs.
+ *
+ * 1. What a guest needs (per VM, every tick):
+ *    - observed demand d: the guest's committed memory when it reports it
+ *      (Hyper-V and Xen agents do); otherwise its resident working set,
+ *      actual - available, plus an estimate of what it has swapped out
+ *      (swap-out minus swap-in, summed, and forgotten once the guest reports
+ *      no paging at all);
+ *    - need: follows d up at once (a burst is served at the next tick) and
+ *      down with half-life `release` (a dip does not hand memory back only
+ *      to ask for it again: this is the main damping);
+ *    - peak: the same with half-life `memory`: the burst this guest has
+ *      shown lately, kept as a reserve against its coming back;
+ *    - boost: without committed, a guest that still pages (swap-in or major
+ *      faults) while its estimate says it fits is short by more than the
+ *      estimate sees: it gets `pressure_step` of its memory more per tick,
+ *      falling back with half-life `release` once paging stops;
+ *    - a workload collapse (demand from > 0 to 0 in one report) is what a
+ *      guest OOM kill looks like from outside: the guest needed more than it
+ *      had, so need and peak are raised to actual + `kill_boost` of the way
+ *      to its maximum, before the workload restarts and is killed again.
+ * 2. Layers, per VM, each clamped to [min, max] and none below the previous:
+ *      L0 min, L1 need + boost, L2 L1 plus headroom (`headroom` of the need,
+ *      at least `headroom_min`), L3 the reserve (peak), L4 max (spare memory,
+ *      only with `spare: share`).
+ *    The pool is memory - reserved - actual of the VMs left alone (balloon
+ *    disabled, shares 0, locked) - `host_reserve`.  The highest layer
+ *    everyone can have, everyone gets, and the next one is shared out evenly
+ *    (the same fraction of every VM's step).  So a pressured guest's need
+ *    (L1) is met before any idle guest keeps headroom or reserve: pressured
+ *    VMs grow before idle ones are shrunk, and the idle ones pay.  When not
+ *    even every need fits, the shortfall is split as the oracle splits it, to
+ *    minimise total stall (shares proportional to need squared, fill.c).
+ * 3. Damping: a change smaller than `deadband` (a share of the VM's maximum)
+ *    is not made -- a grow of a VM whose need is met, or a shrink while the
+ *    memory it would free is not needed by another VM's allocation this tick
+ *    and the host is not swapping.  Host pressure (host swap in use) lifts
+ *    the dead band for shrinks.  Together with the slow release this keeps
+ *    target reversals rare and balloon traffic low.
+ *
+ * Per-VM state lives in the per-host state: by scenario index in a
+ * simulation (slots made at setup, so ticks do not allocate), by name in
+ * `balloonsim decide`, where each call is one tick of `interval` and the state
+ * round-trips as policy_state {vms: {NAME: {need, peak, boost, swapped,
+ * demand}}} (bytes). */
+#include "pol.h"
+#include "fill.h"
+#include "../sim/output.h"
+#include "../sim/scenario.h"
+#include "../sim/units.h"
+
+#include <assert.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef __SIZEOF_INT128__
+#error "feedback.c needs a 128-bit integer type (GCC or Clang on a 64-bit target)"
+#endif
+__extension__ typedef __int128 fb_i128; /* sums of byte counts over many VMs */
+
+#define FB_DEFAULT_INTERVAL (10 * BS_NS_PER_S)
+#define FB_LAYERS 5
+
+typedef struct fb_cfg {
+    double headroom;       /* fraction of need */
+    int64_t headroom_min;  /* bytes */
+    bs_time release;       /* half-life of need after demand falls */
+    bs_time memory;        /* half-life of the reserve */
+    double kill_boost;     /* fraction of (max - actual) added after a collapse */
+    double pressure_step;  /* fraction of max per tick while paging (no committed) */
+    double deadband;       /* fraction of max */
+    int64_t host_reserve;  /* bytes kept free on the host */
+    bool spare_share;      /* spare: share (true) or keep (false) */
+    bool pace;             /* grow only into memory free now */
+    bs_time interval;      /* the scenario's (decide: the default) */
+    size_t n_hosts;
+    size_t *first_vm, *n_vms; /* per host, from the scenario; NULL in `decide` */
+} fb_cfg;
+
+typedef struct fb_vm {
+    const char *name; /* the view's (simulation) or `owned` (decide) */
+    char *owned;
+    bool have;        /* has seen a report */
+    bs_time last;     /* time of that report's tick */
+    double need, peak, boost, swapped, demand; /* bytes */
+} fb_vm;
+
+typedef struct fb_state {
+    const fb_cfg *cfg;
+    size_t first_vm, n_direct; /* simulation: slot = view.vm - first_vm */
+    fb_vm *vms;
+    size_t n_vms, cap_vms;
+    /* scratch for one decision, sized to the host's VMs */
+    size_t cap;
+    size_t *idx;
+    fb_vm **rec;
+    int64_t *layer[FB_LAYERS];
+    int64_t *need, *x;
+    int64_t *actual, *target, *base, *goal; /* for pacing */
+    bool *pressured;
+    pol_fill_ev *ev;
+} fb_state;
+
+/* ---- configuration ---- */
+
+static void fb_free_config(void *cfg) {
+    fb_cfg *c = cfg;
+    if (c == NULL) return;
+    free(c->first_vm);
+    free(c->n_vms);
+    free(c);
+}
+
+static const fb_cfg fb_defaults = {
+    .headroom = 0.10,
+    .headroom_min = 128LL << 20,
+    .release = 300 * BS_NS_PER_S,
+    .memory = 7200 * BS_NS_PER_S,
+    .kill_boost = 0.5,
+    .pressure_step = 0.05,
+    .deadband = 0.02,
+    .host_reserve = 0,
+    .spare_share = true,
+    .pace = true,
+    .interval = FB_DEFAULT_INTERVAL,
+};
+
+/* A size in exact bytes (cfg_get_size rounds to pages). */
+static bs_rc size_param(cfg_ctx *cx, const cfg_node *params, const char *path, const char *key,
+                        int64_t *out) {
+    const cfg_node *n = cfg_map_get(params, key);
+    if (n == NULL) return BS_OK;
+    char sub[CFG_PATH_MAX];
+    cfg_path_key(sub, path, key);
+    double bytes = 0;
+    if (cfg_as_value(cx, n, sub, UNIT_SIZE, &bytes) != BS_OK) return BS_ERR_INPUT;
+    *out = (int64_t)floor(bytes);
+    return BS_OK;
+}
+
+/* A half-life: a time above 0. */
+static bs_rc half_life(cfg_ctx *cx, const cfg_node *params, const char *path, const char *key,
+                       bs_time *out) {
+    bs_time dflt = *out;
+    bs_rc rc = cfg_get_time(cx, params, path, key, false, dflt, out);
+    if (rc == BS_OK && *out <= 0) {
+        char sub[CFG_PATH_MAX];
+        cfg_path_key(sub, path, key);
+        cfg_error_expected(cx, cfg_map_get(params, key), sub, "a time above 0, such as 5m");
+        *out = dflt;
+        return BS_ERR_INPUT;
+    }
+    return rc;
+}
+
+static bs_rc fb_configure(cfg_ctx *cx, const cfg_node *params, const char *path,
+                          const struct scen *sc, void **cfg) {
+    *cfg = NULL;
+    fb_cfg *c = malloc(sizeof *c);
+    if (c == NULL) return BS_ERR_INTERNAL;
+    *c = fb_defaults;
+    bs_rc rc = BS_OK;
+    if (params != NULL) {
+        if (cfg_get_fraction(cx, params, path, "headroom", false, c->headroom, &c->headroom) != BS_OK)
+            rc = BS_ERR_INPUT;
+        if (size_param(cx, params, path, "headroom_min", &c->headroom_min) != BS_OK) rc = BS_ERR_INPUT;
+        if (half_life(cx, params, path, "release", &c->release) != BS_OK) rc = BS_ERR_INPUT;
+        if (half_life(cx, params, path, "memory", &c->memory) != BS_OK) rc = BS_ERR_INPUT;
+        if (cfg_get_fraction(cx, params, path, "kill_boost", false, c->kill_boost,
+                             &c->kill_boost) != BS_OK)
+            rc = BS_ERR_INPUT;
+        if (cfg_get_fraction(cx, params, path, "pressure_step", false, c->pressure_step,
+                             &c->pressure_step) != BS_OK)
+            rc = BS_ERR_INPUT;
+        if (cfg_get_fraction(cx, params, path, "deadband", false, c->deadband, &c->deadband) != BS_OK)
+            rc = BS_ERR_INPUT;
+        if (size_param(cx, params, path, "host_reserve", &c->host_reserve) != BS_OK) rc = BS_ERR_INPUT;
+        if (cfg_get_bool(cx, params, path, "pace", false, c->pace, &c->pace) != BS_OK)
+            rc = BS_ERR_INPUT;
+        const char *spare = "share";
+        if (cfg_get_string(cx, params, path, "spare", false, "share", &spare) != BS_OK) {
+            rc = BS_ERR_INPUT;
+        } else if (strcmp(spare, "share") == 0 || strcmp(spare, "keep") == 0) {
+            c->spare_share = strcmp(spare, "share") == 0;
+        } else {
+            char sub[CFG_PATH_MAX];
+            cfg_path_key(sub, path, "spare");
+            cfg_error_expected(cx, cfg_map_get(params, "spare"), sub, "share or keep");
+            rc = BS_ERR_INPUT;
+        }
+    }
+    if (rc == BS_OK && sc != NULL) {
+        c->interval = sc->policy.interval;
+        c->n_hosts = sc->n_hosts;
+        c->first_vm = calloc(c->n_hosts ? c->n_hosts : 1, sizeof *c->first_vm);
+        c->n_vms = calloc(c->n_hosts ? c->n_hosts : 1, sizeof *c->n_vms);
+        if (c->first_vm == NULL || c->n_vms == NULL) rc = BS_ERR_INTERNAL;
+        for (size_t h = 0; rc == BS_OK && h < c->n_hosts; h++) {
+            c->first_vm[h] = sc->hosts[h].first_vm;
+            c->n_vms[h] = sc->hosts[h].n_vms;
+        }
+    }
+    if (rc != BS_OK) {
+        fb_free_config(c);
+        return rc;
+    }
+    *cfg = c;
+    return BS_OK;
+}
+
+/* ---- state ---- */
+
+static void scratch_release(fb_state *st) {
+    free(st->idx);
+    free(st->rec);
+    for (size_t k = 0; k < FB_LAYERS; k++) free(st->layer[k]);
+    free(st->need);
+    free(st->x);
+    free(st->actual);
+    free(st->target);
+    free(st->base);
+    free(st->goal);
+    free(st->pressured);
+    free(st->ev);
+}
+
+static bs_rc scratch_reserve(fb_state *st, size_t n) {
+    if (n <= st->cap) return BS_OK;
+    fb_state g = {.cap = n};
+    bool ok = (g.idx = malloc(n * sizeof *g.idx)) != NULL;
+    ok = (g.rec = malloc(n * sizeof *g.rec)) != NULL && ok;
+    for (size_t k = 0; k < FB_LAYERS; k++) ok = (g.layer[k] = malloc(n * sizeof(int64_t))) != NULL && ok;
+    ok = (g.need = malloc(n * sizeof *g.need)) != NULL && ok;
+    ok = (g.x = malloc(n * sizeof *g.x)) != NULL && ok;
+    ok = (g.actual = malloc(n * sizeof *g.actual)) != NULL && ok;
+    ok = (g.target = malloc(n * sizeof *g.target)) != NULL && ok;
+    ok = (g.base = malloc(n * sizeof *g.base)) != NULL && ok;
+    ok = (g.goal = malloc(n * sizeof *g.goal)) != NULL && ok;
+    ok = (g.pressured = malloc(n * sizeof *g.pressured)) != NULL && ok;
+    ok = (g.ev = malloc(2 * n * sizeof *g.ev)) != NULL && ok;
+    if (!ok) {
+        scratch_release(&g);
+        return BS_ERR_INTERNAL;
+    }
+    scratch_release(st);
+    st->cap = n;
+    st->idx = g.idx;
+    st->rec = g.rec;
+    for (size_t k = 0; k < FB_LAYERS; k++) st->layer[k] = g.layer[k];
+    st->need = g.need;
+    st->x = g.x;
+    st->actual = g.actual;
+    st->target = g.target;
+    st->base = g.base;
+    st->goal = g.goal;
+    st->pressured = g.pressured;
+    st->ev = g.ev;
+    return BS_OK;
+}
+
+static void fb_free_state(void *state) {
+    fb_state *st = state;
+    if (st == NULL) return;
+    for (size_t i = 0; i < st->n_vms; i++) free(st->vms[i].owned);
+    free(st->vms);
+    scratch_release(st);
+    free(st);
+}
+
+static bs_rc fb_state_new(const void *cfg, size_t host, void **state) {
+    const fb_cfg *c = cfg != NULL ? cfg : &fb_defaults;
+    *state = NULL;
+    fb_state *st = calloc(1, sizeof *st);
+    if (st == NULL) return BS_ERR_INTERNAL;
+    st->cfg = c;
+    bs_rc rc = BS_OK;
+    /* In a simulation every VM of the host has its slot from the start. */
+    if (c->first_vm != NULL && host < c->n_hosts && c->n_vms[host] > 0) {
+        st->first_vm = c->first_vm[host];
+        st->vms = calloc(c->n_vms[host], sizeof *st->vms);
+        if (st->vms == NULL) rc = BS_ERR_INTERNAL;
+        else st->n_vms = st->cap_vms = st->n_direct = c->n_vms[host];
+        if (rc == BS_OK) rc = scratch_reserve(st, c->n_vms[host]);
+    }
+    if (rc != BS_OK) {
+        fb_free_state(st);
+        return rc;
+    }
+    *state = st;
+    return BS_OK;
+}
+
+static fb_vm *find_vm(fb_state *st, size_t vm, const char *name) {
+    if (vm != SIZE_MAX && vm >= st->first_vm && vm - st->first_vm < st->n_direct)
+        return &st->vms[vm - st->first_vm];
+    if (name == NULL) return NULL;
+    for (size_t i = st->n_direct; i < st->n_vms; i++)
+        if (strcmp(st->vms[i].name, name) == 0) return &st->vms[i];
+    return NULL;
+}
+
+/* A slot by name: `decide` snapshots (and state_load) only. */
+static bs_rc add_vm(fb_state *st, const char *name, fb_vm **out) {
+    *out = NULL;
+    if (st->n_vms == st->cap_vms) {
+        size_t cap = st->cap_vms ? 2 * st->cap_vms : 8;
+        fb_vm *v = realloc(st->vms, cap * sizeof *v);
+        if (v == NULL) return BS_ERR_INTERNAL;
+        st->vms = v;
+        st->cap_vms = cap;
+    }
+    fb_vm *v = &st->vms[st->n_vms];
+    *v = (fb_vm){0};
+    v->owned = strdup(name);
+    if (v->owned == NULL) return BS_ERR_INTERNAL;
+    v->name = v->owned;
+    st->n_vms++;
+    *out = v;
+    return BS_OK;
+}
+
+/* ---- the controller ---- */
+
+static bool managed(const pol_vm_view *v) { return v->balloon && v->shares > 0 && !v->locked; }
+
+static int64_t clamp64(int64_t v, int64_t lo, int64_t hi) { return BS_MIN(BS_MAX(v, lo), hi); }
+
+/* A byte level in double, clamped to [lo, hi] and rounded down. */
+static int64_t level(double b, int64_t lo, int64_t hi) {
+    if (!(b > (double)lo)) return lo; /* NaN too */
+    if (b >= (double)hi) return hi;
+    return clamp64((int64_t)b, lo, hi);
+}
+
+/* Exponential approach of `from` to `to` over dt with half-life hl. */
+static double decay(double from, double to, double dt_ns, bs_time hl) {
+    return to + (from - to) * exp2(-dt_ns / (double)hl);
+}
+
+/* Update one VM's estimates from its report; returns whether it is paging. */
+static bool observe(const fb_cfg *c, fb_vm *r, const pol_vm_view *v, bs_time now) {
+    double dt = 0;
+    if (r->have) dt = now > r->last ? (double)(now - r->last) : (double)c->interval;
+    double max = (double)clamp64(v->max, 0, UNIT_MAX_BYTES);
+    double actual = (double)clamp64(v->actual, 0, UNIT_MAX_BYTES);
+    bool paging = v->swap_in > 0 || v->major_faults > 0;
+
+    double d;
+    if (v->committed >= 0) {
+        d = (double)v->committed;
+        r->swapped = 0;
+        r->boost = 0;
+        paging = paging || d > actual;
+    } else {
+        r->swapped += (double)BS_MAX(v->swap_out, 0) - (double)BS_MAX(v->swap_in, 0);
+        if (r->swapped < 0 || (v->swap_out <= 0 && v->swap_in <= 0 && v->major_faults <= 0))
+            r->swapped = 0;
+        d = (double)BS_MAX(v->actual - v->available, 0) + r->swapped;
+        /* Still paging although the estimate fits: it is short by more. */
+        r->boost = paging && d <= actual ? BS_MIN(r->boost + c->pressure_step * max, max)
+                                         : decay(r->boost, 0, dt, c->release);
+    }
+
+    r->need = !r->have || d >= r->need ? d : decay(r->need, d, dt, c->release);
+    r->peak = !r->have || d >= r->peak ? d : decay(r->peak, d, dt, c->memory);
+    if (r->have && r->demand > 0 && d <= 0) {
+        /* Collapse: most likely a guest OOM kill; it needed more than it had. */
+        double want = actual + c->kill_boost * (max - actual);
+        r->need = BS_MAX(r->need, want);
+        r->peak = BS_MAX(r->peak, want);
+    }
+    r->peak = BS_MAX(r->peak, r->need);
+    r->demand = d;
+    r->have = true;
+    r->last = now;
+    return paging;
+}
+
+/* Layers, allocation and damping for the m managed VMs collected in st. */
+static void allocate(const fb_cfg *c, fb_state *st, const pol_host_view *host,
+                     const pol_vm_view *vms, size_t m, fb_i128 pool, int64_t *targets) {
+    /* Layers. */
+    fb_i128 sum[FB_LAYERS] = {0};
+    for (size_t j = 0; j < m; j++) {
+        const pol_vm_view *v = &vms[st->idx[j]];
+        const fb_vm *r = st->rec[j];
+        int64_t hi = clamp64(v->max, 0, UNIT_MAX_BYTES), lo = clamp64(v->min, 0, hi);
+        double need = r->need + r->boost;
+        double room = BS_MAX(need * c->headroom, (double)c->headroom_min);
+        int64_t *L[FB_LAYERS];
+        for (size_t k = 0; k < FB_LAYERS; k++) L[k] = &st->layer[k][j];
+        *L[0] = lo;
+        *L[1] = level(need, lo, hi);
+#ifdef FB_RESERVE_FIRST
+        *L[2] = BS_MAX(*L[1], level(r->peak, lo, hi));
+        *L[3] = BS_MAX(*L[2], level(need + room, lo, hi));
+#else
+        *L[2] = BS_MAX(*L[1], level(need + room, lo, hi));
+        *L[3] = BS_MAX(*L[2], level(r->peak, lo, hi));
+#endif
+        *L[4] = c->spare_share ? hi : *L[3];
+        st->need[j] = level(need, 0, UNIT_MAX_BYTES);
+        for (size_t k = 0; k < FB_LAYERS; k++) sum[k] += *L[k];
+    }
+
+    /* Allocation: the highest layer everyone can have, and an even share of
+     * the next; below L1, the stall-minimising split. */
+    int64_t p = pool <= 0 ? 0 : pool >= UNIT_MAX_BYTES ? UNIT_MAX_BYTES : (int64_t)pool;
+    if (pool < sum[1]) {
+        pol_fill_stall(st->layer[0], st->layer[1], st->need, m, p, st->ev, st->x);
+    } else {
+        size_t k = 1;
+        while (k + 1 < FB_LAYERS && sum[k + 1] <= pool) k++;
+        if (k + 1 < FB_LAYERS) pol_fill_even(st->layer[k], st->layer[k + 1], m, p, st->x);
+        else memcpy(st->x, st->layer[k], m * sizeof *st->x);
+    }
+
+    /* Damping: skip small changes the budget does not need.  Grows first:
+     * each skipped grow leaves memory for a skipped shrink. */
+    fb_i128 slack = pool;
+    for (size_t j = 0; j < m; j++) slack -= st->x[j];
+    bool host_pressure = host->swap_used > 0;
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t j = 0; j < m; j++) {
+            const pol_vm_view *v = &vms[st->idx[j]];
+            int64_t hi = clamp64(v->max, 0, UNIT_MAX_BYTES), lo = clamp64(v->min, 0, hi);
+            int64_t cur = clamp64(v->target, lo, hi), x = st->x[j];
+            double band = c->deadband * (double)hi;
+            if (pass == 0 && x > cur && (double)(x - cur) < band && cur >= st->layer[1][j]) {
+                slack += x - cur;
+                st->x[j] = cur;
+            } else if (pass == 1 && x < cur && (double)(cur - x) < band && !host_pressure &&
+                       slack >= cur - x) {
+                slack -= cur - x;
+                st->x[j] = cur;
+            }
+        }
+    }
+    if (c->pace) {
+        for (size_t j = 0; j < m; j++) {
+            const pol_vm_view *v = &vms[st->idx[j]];
+            st->actual[j] = clamp64(v->actual, 0, UNIT_MAX_BYTES);
+            st->target[j] = clamp64(v->target, 0, UNIT_MAX_BYTES);
+        }
+        pol_fill_pace(st->layer[0], st->actual, st->target, st->need, m, p, st->ev, st->base,
+                      st->goal, st->x);
+    }
+    for (size_t j = 0; j < m; j++) {
+        const pol_vm_view *v = &vms[st->idx[j]];
+        if (st->x[j] != v->target) targets[st->idx[j]] = st->x[j];
+    }
+}
+
+static bs_rc fb_decide(const void *cfg, void *state, bs_time now, const pol_host_view *host,
+                       const pol_vm_view *vms, size_t n, int64_t *targets) {
+    const fb_cfg *c = cfg != NULL ? cfg : &fb_defaults;
+    fb_state tmp = {.cfg = c};
+    fb_state *st = state != NULL ? state : &tmp; /* a caller without state_new */
+    bs_rc rc = scratch_reserve(st, n);
+
+    fb_i128 pool = (fb_i128)clamp64(host->memory, 0, UNIT_MAX_BYTES) -
+                   clamp64(host->reserved, 0, UNIT_MAX_BYTES) -
+                   clamp64(c->host_reserve, 0, UNIT_MAX_BYTES);
+    size_t m = 0;
+    for (size_t i = 0; rc == BS_OK && i < n; i++) {
+        const pol_vm_view *v = &vms[i];
+        if (!managed(v)) {
+            pool -= clamp64(v->actual, 0, UNIT_MAX_BYTES);
+            continue;
+        }
+        fb_vm *r = find_vm(st, v->vm, v->name);
+        if (r == NULL && v->name != NULL) rc = add_vm(st, v->name, &r);
+        if (r == NULL) continue; /* no index, no name: cannot be tracked */
+        if (r->name == NULL) r->name = v->name;
+        st->idx[m] = i;
+        st->rec[m] = r;
+        st->pressured[m] = observe(c, r, v, now);
+        m++;
+    }
+    if (rc == BS_OK && m > 0) allocate(c, st, host, vms, m, pool, targets);
+    if (st == &tmp) {
+        for (size_t i = 0; i < tmp.n_vms; i++) free(tmp.vms[i].owned);
+        free(tmp.vms);
+        scratch_release(&tmp);
+    }
+    return rc;
+}
+
+/* ---- `decide` state: {vms: {NAME: {need, peak, boost, swapped, demand}}} ---- */
+
+#define FB_STATE_KEYS "need, peak, boost, swapped, demand"
+
+static bs_rc fb_state_load(cfg_ctx *cx, const cfg_node *node, const char *path, void *state) {
+    fb_state *st = state;
+    assert(st != NULL);
+    if (node == NULL || cfg_is_null(node)) return BS_OK;
+    if (cfg_expect_map(cx, node, path) != BS_OK) return BS_ERR_INPUT;
+    const cfg_node *vs = cfg_map_get(node, "vms");
+    if (vs == NULL) return BS_OK;
+    char p[CFG_PATH_MAX], q[CFG_PATH_MAX], kp[CFG_PATH_MAX];
+    cfg_path_key(p, path, "vms");
+    if (cfg_expect_map(cx, vs, p) != BS_OK) return BS_ERR_INPUT;
+    bs_rc rc = BS_OK;
+    static const char *const keys[] = {"need", "peak", "boost", "swapped", "demand"};
+    for (size_t e = 0; e < vs->n; e++) {
+        const char *name = vs->entries[e].key;
+        const cfg_node *vn = vs->entries[e].val;
+        vs->entries[e].used = true;
+        cfg_path_key(q, p, name);
+        if (cfg_expect_map(cx, vn, q) != BS_OK) {
+            rc = BS_ERR_INPUT;
+            continue;
+        }
+        double val[5] = {0};
+        bool bad = false;
+        for (size_t k = 0; k < 5; k++) {
+            const cfg_node *kn = cfg_map_get(vn, keys[k]);
+            if (kn == NULL) continue;
+            cfg_path_key(kp, q, keys[k]);
+            if (cfg_as_value(cx, kn, kp, UNIT_SIZE, &val[k]) != BS_OK) bad = true;
+        }
+        cfg_check_unknown(cx, vn, q, FB_STATE_KEYS);
+        for (size_t k = 0; k < vn->n; k++)
+            if (!vn->entries[k].used) bad = true;
+        if (bad) {
+            rc = BS_ERR_INPUT;
+            continue;
+        }
+        fb_vm *r = find_vm(st, SIZE_MAX, name);
+        if (r == NULL) {
+            bs_rc ra = add_vm(st, name, &r);
+            if (ra != BS_OK) return ra;
+        }
+        r->need = val[0];
+        r->peak = BS_MAX(val[1], val[0]);
+        r->boost = val[2];
+        r->swapped = val[3];
+        r->demand = val[4];
+        r->have = true;
+        r->last = 0; /* `decide` ticks at 0: the next call is one interval later */
+    }
+    return rc;
+}
+
+static void fb_state_dump(FILE *f, const void *state) {
+    const fb_state *st = state;
+    assert(st != NULL);
+    fputs("{\"vms\": {", f);
+    bool first = true;
+    for (size_t i = 0; i < st->n_vms; i++) {
+        const fb_vm *r = &st->vms[i];
+        if (!r->have || r->name == NULL) continue;
+        if (!first) fputs(", ", f);
+        first = false;
+        out_json_string(f, r->name);
+        fprintf(f,
+                ": {\"need\": %lld, \"peak\": %lld, \"boost\": %lld, \"swapped\": %lld, "
+                "\"demand\": %lld}",
+                (long long)floor(r->need), (long long)floor(r->peak), (long long)floor(r->boost),
+                (long long)floor(r->swapped), (long long)floor(r->demand));
+    }
+    fputs("}}", f);
+}
+
+static const pol_param fb_params[] = {
+    {"headroom", "10%", "fraction",
+     "free memory a guest keeps above its estimated need, as a share of the need"},
+    {"headroom_min", "128MiB", "size", "at least this much headroom"},
+    {"release", "5m", "time",
+     "half-life with which the need estimate follows demand down (it follows it up at once)"},
+    {"memory", "2h", "time",
+     "half-life of the reserve: the recent peak demand kept, as far as the host allows, "
+     "against a burst coming back"},
+    {"kill_boost", "50%", "fraction",
+     "after a workload collapse (demand to 0: a guest OOM kill), raise need and reserve to "
+     "actual + this share of (max - actual)"},
+    {"pressure_step", "5%", "fraction",
+     "without committed memory in the stats: extra memory per tick, as a share of max, for a "
+     "guest that pages although its estimate fits"},
+    {"deadband", "2%", "fraction",
+     "changes smaller than this share of the VM's max are not made unless needed"},
+    {"host_reserve", "0", "size", "host memory never handed out"},
+    {"spare", "share", "name",
+     "share: memory no layer needs is shared out up to each VM's max; keep: it stays free on "
+     "the host"},
+    {"pace", "true", "bool",
+     "grow a VM only into memory no guest holds now, so that the host never pages while the "
+     "others' balloons inflate"},
+    {NULL, NULL, NULL, NULL},
+};
+
+const pol_type pol_feedback = {
+    .name = "feedback",
+    .description = "balloonsim's own controller: estimates each guest's need from its stats "
+                   "(committed, or resident working set plus swap, paging), follows bursts at "
+                   "once and dips slowly, and hands memory out in layers -- needs first, then "
+                   "headroom, then each guest's recent peak, then spare -- so pressured guests "
+                   "grow before idle ones keep headroom; small changes are damped",
+    .params = fb_params,
+    .default_interval = FB_DEFAULT_INTERVAL,
+    .configure = fb_configure,
+    .free_config = fb_free_config,
+    .state_new = fb_state_new,
+    .free_state = fb_free_state,
+    .decide = fb_decide,
+    .state_load = fb_state_load,
+    .state_dump = fb_state_dump,
+};
