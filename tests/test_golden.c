@@ -2,9 +2,10 @@
  * outputs.
  *
  * Each scenarios/NAME.yaml is run by the real binary ($BALLOONSIM) with
- * --no-plots; summary.json and events.csv must equal tests/golden/NAME/ byte
- * for byte, and timeseries.csv and hosts.csv must have the FNV-1a digests in
- * tests/golden/NAME/digests.txt (the full series are megabytes).  A model
+ * --no-plots; summary.json must equal tests/golden/NAME/summary.json byte for
+ * byte, and so must events.csv when it is small enough to review (under
+ * 256 KiB); the large files (timeseries.csv, hosts.csv, a long events.csv)
+ * must have the FNV-1a digests in tests/golden/NAME/digests.txt.  A model
  * change that moves any number shows up here, on purpose: review the diff, then
  * regenerate with `make golden` (BALLOONSIM_GOLDEN_UPDATE=1). */
 #define _XOPEN_SOURCE 700
@@ -99,12 +100,19 @@ static void check_one(const char *bin, const char *name, bool update)
     }
 
     const char *exact[] = {"summary.json", "events.csv"};
+    bool events_hashed = false;
     for (int i = 0; i < 2; i++) {
         snprintf(a, sizeof a, "%s/%s", out, exact[i]);
         snprintf(b, sizeof b, "%s/%s", golden, exact[i]);
         size_t la, lb;
         char *got = slurp(a, &la);
         assert_non_null(got);
+        if (i == 1 && la >= 256 * 1024) { /* too long to review: a digest below */
+            events_hashed = true;
+            if (update) remove(b);
+            free(got);
+            continue;
+        }
         if (update) assert_true(spit(b, got, la));
         char *want = slurp(b, &lb);
         if (!want) fail_msg("%s missing: run `make golden` and review it", b);
@@ -115,8 +123,8 @@ static void check_one(const char *bin, const char *name, bool update)
     }
     char digests[512];
     int k = 0;
-    const char *hashed[] = {"timeseries.csv", "hosts.csv"};
-    for (int i = 0; i < 2; i++) {
+    const char *hashed[] = {"timeseries.csv", "hosts.csv", "events.csv"};
+    for (int i = 0; i < (events_hashed ? 3 : 2); i++) {
         snprintf(a, sizeof a, "%s/%s", out, hashed[i]);
         size_t la;
         char *got = slurp(a, &la);

@@ -17,7 +17,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "helpers.h"
 #include "sim/cfg.h"
+#include "sim/scenario.h"
 #include "workloads/trace.h"
 #include "workloads/wl.h"
 
@@ -30,9 +32,10 @@
 #define KIB 1024.0
 #define MIB (1024.0 * 1024.0)
 
+/* The copy shipped with the example scenarios (always there), else shared/. */
 static const char *const bitbrains_paths[] = {
+    "scenarios/data/bitbrains/gwa-t-12-faststorage-vm-sample.csv",
     "../shared/traces/bitbrains/gwa-t-12-faststorage-vm-sample.csv",
-    "/work/shared/traces/bitbrains/gwa-t-12-faststorage-vm-sample.csv",
 };
 
 static const char *bitbrains_path(void)
@@ -696,8 +699,9 @@ static void test_replay_config_errors(void **state)
     yaml_fails("type: trace\nfile: four.csv\nloop: yes\n", tmpdir, "workload.loop");
     yaml_fails("type: trace\nformat: csv\n", tmpdir, "workload: missing required key 'file'");
     yaml_fails("type: trace\nfile: four.csv\ncolumns: mem\n", tmpdir,
-               "workload.columns: unknown key 'columns' (expected one of: type, file, format, "
-               "column, scale, time_scale, offset, loop, interpolate)");
+               "workload.columns: unknown key 'columns' (expected one of: type, file, directory, "
+               "pattern, loop_files, format, column, scale, time_scale, offset, loop, "
+               "interpolate)");
     char want[256];
     snprintf(want, sizeof want,
              "w.yaml:2:7: workload.file: cannot open trace '%s/nope.csv': No such file or "
@@ -728,6 +732,245 @@ static void test_format_names(void **state)
     assert_int_equal(wl_trace_format_parse("", &f), BS_ERR_INPUT);
 }
 
+/* ---- the `directory:` form ---- */
+
+/* tests/data/traces/dir: 01-web.csv, 02-db.csv, 03-cache.csv (rows at 0, 60,
+ * 120 s of 100/110/120, 200/210/220, 300/310/320 MiB), plus a hidden file and
+ * a directory named 04-sub.csv that must both be skipped. */
+static const char *data_dir(void)
+{
+    static char path[1024];
+    char cwd[900];
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    snprintf(path, sizeof path, "%s/tests/data/traces/dir", cwd);
+    return path;
+}
+
+static wl_gen *gen_instance(const wl_spec *s, size_t k, size_t n)
+{
+    wl_vm_info vm = {.name = "vm", .seed = 1, .memory = 4 * GIB_P, .purpose = "demand",
+                     .instance = k, .instances = n};
+    wl_gen *g = NULL;
+    assert_int_equal(wl_instantiate(s, &vm, &g), BS_OK);
+    return g;
+}
+
+/* A scenario with one host (count hosts) and one VM entry (count vms). */
+static bs_rc dir_scenario(int hosts, int vms, const char *extra, cfg_errs *errs, scen **out)
+{
+    char yaml[2048];
+    snprintf(yaml, sizeof yaml,
+             "duration: 1h\n"
+             "hosts:\n"
+             "  - name: node\n"
+             "    count: %d\n"
+             "    memory: 64GiB\n"
+             "    vms:\n"
+             "      - name: web\n"
+             "        count: %d\n"
+             "        memory: 4GiB\n"
+             "        workload:\n"
+             "          type: trace\n"
+             "          directory: %s\n"
+             "%s",
+             hosts, vms, data_dir(), extra);
+    return th_try_load(yaml, errs, out);
+}
+
+static void test_replay_directory_maps_files_in_name_order(void **state)
+{
+    (void)state;
+    cfg_errs errs = {0};
+    scen *sc = NULL;
+    if (dir_scenario(1, 3, "", &errs, &sc) != BS_OK) cfg_errs_print(&errs, stderr);
+    assert_non_null(sc);
+    assert_int_equal(sc->n_vms, 3);
+    /* Instance k of the entry replays the k-th file by name. */
+    const bs_pages first[3] = {100 * MIB_P, 200 * MIB_P, 300 * MIB_P};
+    for (size_t k = 0; k < 3; k++) {
+        const scen_vm *v = &sc->vms[k];
+        assert_int_equal(v->entry_index, k);
+        assert_int_equal(v->entry_count, 3);
+        wl_gen *g = gen_instance(v->demand, v->entry_index, v->entry_count);
+        bs_time nx;
+        assert_int_equal(at(g, 0, &nx), first[k]);
+        assert_int_equal(nx, 60 * SEC);
+        assert_int_equal(at(g, 60 * SEC, NULL), first[k] + 10 * MIB_P);
+        assert_int_equal(at(g, 10 * HOUR, NULL), first[k] + 20 * MIB_P);
+        wl_gen_free(g);
+    }
+    /* The engine hands the instance to the workload: web-k demands file k. */
+    th_capture cap = {0};
+    eng_result res = {0};
+    th_run(sc, &cap, &res);
+    size_t seen = 0;
+    for (size_t i = 0; i < cap.n_vm_rows; i++) {
+        const eng_vm_sample *r = &cap.vm_rows[i];
+        if (r->t != 60 * SEC) continue;
+        size_t k = (size_t)(r->vm[strlen(r->vm) - 1] - '1');
+        assert_true(k < 3);
+        assert_int_equal(r->demand, (first[k] + 10 * MIB_P) * BS_PAGE_SIZE);
+        seen++;
+    }
+    assert_int_equal(seen, 3);
+    th_capture_free(&cap);
+    eng_result_free(&res);
+    scen_free(sc);
+    cfg_errs_free(&errs);
+}
+
+static void test_replay_directory_fewer_files_than_vms(void **state)
+{
+    (void)state;
+    cfg_errs errs = {0};
+    scen *sc = NULL;
+    assert_int_equal(dir_scenario(1, 4, "", &errs, &sc), BS_ERR_INPUT);
+    assert_null(sc);
+    char want[1200];
+    snprintf(want, sizeof want,
+             ":12:22: hosts[0].vms[0].workload.directory: expected at least 4 trace files (one "
+             "per VM instance of this entry), found 3 in '%s' (loop_files: true reuses them)",
+             data_dir());
+    assert_int_equal(errs.n, 1);
+    assert_non_null(strstr(errs.msgs[0], want));
+    cfg_errs_free(&errs);
+
+    /* A host count multiplies the instances: 2 hosts x 2 VMs need 4 files. */
+    errs = (cfg_errs){0};
+    assert_int_equal(dir_scenario(2, 2, "", &errs, &sc), BS_ERR_INPUT);
+    assert_int_equal(errs.n, 1);
+    assert_non_null(strstr(errs.msgs[0], "expected at least 4 trace files"));
+    cfg_errs_free(&errs);
+
+    /* Exactly as many files as VMs is fine; fewer VMs than files too. */
+    errs = (cfg_errs){0};
+    assert_int_equal(dir_scenario(1, 2, "", &errs, &sc), BS_OK);
+    scen_free(sc);
+    cfg_errs_free(&errs);
+}
+
+static void test_replay_directory_loop_files_wraps(void **state)
+{
+    (void)state;
+    cfg_errs errs = {0};
+    scen *sc = NULL;
+    assert_int_equal(dir_scenario(2, 4, "          loop_files: true\n", &errs, &sc), BS_OK);
+    assert_int_equal(sc->n_vms, 8);
+    /* node-2.web-1 is the entry's instance 4 (host 1 x count 4 + 0): file 4 mod 3 = 1. */
+    size_t i = scen_find_vm(sc, "node-2.web-1");
+    assert_true(i < sc->n_vms);
+    const scen_vm *v = &sc->vms[i];
+    assert_int_equal(v->entry_index, 4);
+    assert_int_equal(v->entry_count, 8);
+    wl_gen *g = gen_instance(v->demand, v->entry_index, v->entry_count);
+    assert_int_equal(at(g, 0, NULL), 200 * MIB_P);
+    wl_gen_free(g);
+    /* node-1.web-4: instance 3 -> file 0. */
+    v = &sc->vms[scen_find_vm(sc, "node-1.web-4")];
+    assert_int_equal(v->entry_index, 3);
+    g = gen_instance(v->demand, v->entry_index, v->entry_count);
+    assert_int_equal(at(g, 0, NULL), 100 * MIB_P);
+    wl_gen_free(g);
+    scen_free(sc);
+    cfg_errs_free(&errs);
+}
+
+static void test_replay_directory_pattern_and_options(void **state)
+{
+    (void)state;
+    char yaml[1400];
+    fx f;
+    /* The pattern picks 01 and 03; scale and offset apply to every file. */
+    snprintf(yaml, sizeof yaml,
+             "type: trace\ndirectory: %s\npattern: \"0[13]-*.csv\"\nscale: 2\noffset: 60s\n",
+             data_dir());
+    fx_ok(&f, yaml, ".");
+    wl_gen *g = gen_instance(f.spec, 1, 2);
+    assert_int_equal(at(g, 0, NULL), 2 * 310 * MIB_P);
+    wl_gen_free(g);
+    assert_int_equal(wl_check_instances(&f.cx, f.spec, 2), BS_OK);
+    assert_int_equal(f.errs.n, 0);
+    assert_int_equal(wl_check_instances(&f.cx, f.spec, 3), BS_ERR_INPUT);
+    assert_int_equal(f.errs.n, 1);
+    assert_non_null(strstr(f.errs.msgs[0], "found 2 in"));
+    fx_free(&f);
+
+    /* Relative to the scenario's directory. */
+    fx_ok(&f, "type: trace\ndirectory: dir\n", "tests/data/traces");
+    g = gen_instance(f.spec, 2, 3);
+    assert_int_equal(at(g, 0, NULL), 300 * MIB_P);
+    wl_gen_free(g);
+    /* A `file:` trace serves any number of instances. */
+    fx_free(&f);
+    fx_ok(&f, "type: trace\nfile: dir/02-db.csv\n", "tests/data/traces");
+    assert_int_equal(wl_check_instances(&f.cx, f.spec, 1000), BS_OK);
+    g = gen_instance(f.spec, 7, 1000);
+    assert_int_equal(at(g, 0, NULL), 200 * MIB_P);
+    wl_gen_free(g);
+    fx_free(&f);
+}
+
+static void test_replay_directory_config_errors(void **state)
+{
+    (void)state;
+    char yaml[1400];
+    snprintf(yaml, sizeof yaml, "type: trace\ndirectory: %s\npattern: \"*.json\"\n", data_dir());
+    char want[1200];
+    snprintf(want, sizeof want,
+             "w.yaml:2:12: workload.directory: expected trace files matching '*.json' in '%s', "
+             "found none",
+             data_dir());
+    yaml_fails(yaml, ".", want);
+    yaml_fails("type: trace\ndirectory: no-such-dir\n", "tests/data",
+               "w.yaml:2:12: workload.directory: cannot open trace directory 'no-such-dir': ");
+    yaml_fails("type: trace\nfile: a.csv\ndirectory: dir\n", "tests/data/traces",
+               "w.yaml:3:12: workload.directory: expected either 'file' or 'directory', "
+               "found both");
+    yaml_fails("type: trace\nformat: csv\n", ".",
+               "w.yaml:1:1: workload: missing required key 'file' (or 'directory')");
+    yaml_fails("type: trace\nfile: dir/01-web.csv\npattern: \"*\"\n", "tests/data/traces",
+               "w.yaml:3:10: workload.pattern: 'pattern' applies only to 'directory', not to "
+               "'file'");
+    yaml_fails("type: trace\nfile: dir/01-web.csv\nloop_files: true\n", "tests/data/traces",
+               "workload.loop_files: 'loop_files' applies only to 'directory'");
+    snprintf(yaml, sizeof yaml, "type: trace\ndirectory: %s\nloop_files: maybe\n", data_dir());
+    yaml_fails(yaml, ".", "workload.loop_files: expected");
+}
+
+/* Every bad file of a directory is reported, each by its own file and line. */
+static void test_replay_directory_bad_files(void **state)
+{
+    (void)state;
+    write_file("dirbad-1.csv", "t,mem_mib\n0,100\n60,120\n", 0);
+    write_file("dirbad-2.csv", "t,mem_mib\n0,100\n60,oops\n", 0);
+    write_file("dirbad-3.csv", "t,mem_mib\n0,100\n60,120\n30,130\n", 0);
+    char yaml[1400];
+    snprintf(yaml, sizeof yaml, "type: trace\ndirectory: %s\npattern: \"dirbad-*.csv\"\n", tmpdir);
+    fx f;
+    assert_int_equal(fx_try(&f, yaml, "."), BS_ERR_INPUT);
+    assert_null(f.spec);
+    char want2[256], want3[256];
+    snprintf(want2, sizeof want2, "%s/dirbad-2.csv:3: expected a number in column 'mem_mib', "
+                                  "found 'oops'", tmpdir);
+    snprintf(want3, sizeof want3, "%s/dirbad-3.csv:4: expected a time after the previous row's "
+                                  "(line 3), found '30'", tmpdir);
+    assert_int_equal(f.errs.n, 2);
+    assert_string_equal(f.errs.msgs[0], want2);
+    assert_string_equal(f.errs.msgs[1], want3);
+    fx_free(&f);
+
+    /* Nested in a sum, the directory is checked against the instances too. */
+    snprintf(yaml, sizeof yaml,
+             "type: sum\nparts:\n  - {type: constant, size: 1GiB}\n"
+             "  - {type: trace, directory: %s}\n",
+             data_dir());
+    fx_ok(&f, yaml, ".");
+    assert_int_equal(wl_check_instances(&f.cx, f.spec, 3), BS_OK);
+    assert_int_equal(wl_check_instances(&f.cx, f.spec, 5), BS_ERR_INPUT);
+    assert_non_null(strstr(f.errs.msgs[0], "workload.parts[1].directory: expected at least 5"));
+    fx_free(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -747,6 +990,12 @@ int main(void)
         cmocka_unit_test(test_replay_offset_scale_time_scale),
         cmocka_unit_test(test_replay_config_errors),
         cmocka_unit_test(test_format_names),
+        cmocka_unit_test(test_replay_directory_maps_files_in_name_order),
+        cmocka_unit_test(test_replay_directory_fewer_files_than_vms),
+        cmocka_unit_test(test_replay_directory_loop_files_wraps),
+        cmocka_unit_test(test_replay_directory_pattern_and_options),
+        cmocka_unit_test(test_replay_directory_config_errors),
+        cmocka_unit_test(test_replay_directory_bad_files),
     };
     return cmocka_run_group_tests(tests, make_tmpdir, remove_tmpdir);
 }

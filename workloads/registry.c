@@ -29,7 +29,8 @@ struct wl_gen {
 
 static const wl_type *const types[] = {
     &wl_type_constant, &wl_type_steps,   &wl_type_diurnal, &wl_type_onoff, &wl_type_spikes,
-    &wl_type_randomwalk, &wl_type_leak,  &wl_type_trace,   &wl_type_sum,   NULL,
+    &wl_type_randomwalk, &wl_type_leak,  &wl_type_trace,   &wl_type_sum,   &wl_type_fleet,
+    NULL,
 };
 
 const wl_type *wl_find(const char *name)
@@ -130,6 +131,12 @@ void wl_spec_free(wl_spec *spec)
     if (!spec) return;
     spec->type->free_config(spec->cfg);
     free(spec);
+}
+
+bs_rc wl_check_instances(cfg_ctx *cx, const wl_spec *spec, size_t instances)
+{
+    if (!spec || !spec->type->check_instances) return BS_OK;
+    return spec->type->check_instances(cx, spec->cfg, instances);
 }
 
 bs_rc wl_instantiate(const wl_spec *spec, const wl_vm_info *vm, wl_gen **out)

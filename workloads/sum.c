@@ -119,6 +119,16 @@ static bs_pages sum_advance(void *state, bs_time t, bs_time *next)
     return total;
 }
 
+/* A part may be a trace directory: every part must serve every instance. */
+static bs_rc sum_check_instances(cfg_ctx *cx, const void *cfg, size_t instances)
+{
+    const sum_cfg *c = cfg;
+    bs_rc rc = BS_OK;
+    for (size_t i = 0; i < c->n; i++)
+        rc = wl_rc_worse(rc, wl_check_instances(cx, c->parts[i], instances));
+    return rc;
+}
+
 const wl_type wl_type_sum = {
     .name = "sum",
     .description = "the sum of nested workloads: parts: [{type: ...}, ...]",
@@ -128,4 +138,5 @@ const wl_type wl_type_sum = {
     .instantiate = sum_instantiate,
     .free_state = sum_free_state,
     .advance = sum_advance,
+    .check_instances = sum_check_instances,
 };

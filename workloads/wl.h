@@ -30,6 +30,11 @@ typedef struct wl_vm_info {
     uint64_t seed;        /* scenario seed */
     bs_pages memory;      /* configured memory M (fleet profiles are relative to it) */
     const char *purpose;  /* "demand" or "cache": distinct streams for the two */
+    /* Which of its entry's instances this VM is (0-based; with a host count,
+     * host instance h's VM c is h * count + c) and how many the entry makes:
+     * a `trace` directory gives instance k the k-th file. */
+    size_t instance;
+    size_t instances;
 } wl_vm_info;
 
 typedef struct wl_type {
@@ -53,6 +58,10 @@ typedef struct wl_type {
      * pages at t and sets *next to the time of the next change (> t), or
      * BS_TIME_NEVER. */
     bs_pages (*advance)(void *state, bs_time t, bs_time *next);
+    /* Can one spec serve `instances` VMs (a VM entry's count times its host
+     * entry's)?  Reports an error in cx when not (a trace directory with fewer
+     * files than VMs).  NULL: any number. */
+    bs_rc (*check_instances)(cfg_ctx *cx, const void *cfg, size_t instances);
 } wl_type;
 
 const wl_type *wl_find(const char *name);
@@ -68,6 +77,9 @@ bs_rc wl_configure(cfg_ctx *cx, const cfg_node *node, const char *path, const ch
 bs_rc wl_configure_cache(cfg_ctx *cx, const cfg_node *node, const char *path,
                          const char *base_dir, wl_spec **out);
 void wl_spec_free(wl_spec *spec);
+/* The scenario loader's check that `spec` can drive `instances` VMs (see
+ * wl_type.check_instances); errors go to cx. */
+bs_rc wl_check_instances(cfg_ctx *cx, const wl_spec *spec, size_t instances);
 
 bs_rc wl_instantiate(const wl_spec *spec, const wl_vm_info *vm, wl_gen **out);
 /* Demand in pages at time t (t non-decreasing); *next = time of next change. */
@@ -78,7 +90,8 @@ void wl_gen_free(wl_gen *g);
 
 /* The built-in types, registered by name in registry.c. */
 extern const wl_type wl_type_constant, wl_type_steps, wl_type_diurnal, wl_type_onoff,
-    wl_type_spikes, wl_type_randomwalk, wl_type_leak, wl_type_trace, wl_type_sum;
+    wl_type_spikes, wl_type_randomwalk, wl_type_leak, wl_type_trace, wl_type_sum,
+    wl_type_fleet;
 
 /* Continuous shapes (diurnal, leak, linear traces) change at most this often. */
 #define WL_STEP (60 * BS_NS_PER_S)
