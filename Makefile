@@ -2,7 +2,7 @@
 # Debian 12 machine needs (as root they install missing packages first).
 
 PKGS      := gsl yaml-0.1 cmocka
-DEB_PKGS  := build-essential pkg-config libgsl-dev libyaml-dev libcmocka-dev gnuplot-nox
+DEB_PKGS  := build-essential pkg-config libgsl-dev libyaml-dev libcmocka-dev gnuplot-nox parallel
 CC        ?= cc
 CSTD      := -std=c17 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 WARN      := -Wall -Wextra -Werror
@@ -25,7 +25,7 @@ TEST_HELP := $(filter-out $(TEST_SRC),$(wildcard tests/*.c))
 TEST_HOBJ := $(TEST_HELP:%.c=$(BUILD)/%.o)
 BIN       := balloonsim
 
-.PHONY: all deps run test asan bench install clean golden
+.PHONY: all deps run test asan bench install clean golden compare ci-compare baseline
 all: deps-check $(BIN)
 
 # Install what is missing (Debian packages) when root; otherwise say what to do.
@@ -33,6 +33,7 @@ deps:
 	@missing=""; \
 	for p in $(PKGS); do pkg-config --exists $$p 2>/dev/null || missing=1; done; \
 	command -v gnuplot >/dev/null 2>&1 || missing=1; \
+	command -v parallel >/dev/null 2>&1 || missing=1; \
 	command -v $(CC) >/dev/null 2>&1 || missing=1; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
@@ -72,8 +73,35 @@ test: deps
 
 # Re-record the golden end-to-end outputs of scenarios/ (review `git diff
 # tests/golden` before committing: every change there is a change of results).
-golden: $(BIN) $(BUILD)/tests/test_golden
+golden: $(BIN) $(BUILD)/tests/test_golden $(BUILD)/tests/test_compare
 	BALLOONSIM=$(CURDIR)/$(BIN) BALLOONSIM_GOLDEN_UPDATE=1 ./$(BUILD)/tests/test_golden
+	BALLOONSIM=$(CURDIR)/$(BIN) BALLOONSIM_GOLDEN_UPDATE=1 ./$(BUILD)/tests/test_compare
+
+# The scenario suite (scenarios/suite/) under every policy but `scripted`
+# (it needs a script per scenario): the ranked table on stdout, and under
+# $(COMPARE_DIR) report.md with the plots, the table as txt/md/json/csv and a
+# run directory per run.  COMPARE_POLICIES=static,mom etc. to choose.
+SUITE            := $(sort $(wildcard scenarios/suite/*.yaml))
+COMPARE_DIR      ?= out/compare
+COMPARE_SEEDS    ?= 5
+COMPARE_POLICIES ?= $$(./$(BIN) policies | grep -v '^[[:space:]]' | grep -v '^$$' | grep -vx scripted | paste -sd, -)
+compare: deps-check $(BIN)
+	./$(BIN) compare $(SUITE) -p "$(COMPARE_POLICIES)" --seeds $(COMPARE_SEEDS) -o $(COMPARE_DIR)
+	@echo "report: $(COMPARE_DIR)/report.md"
+
+# The regression gate of .ci/run: a short compare of the suite (2 seeds, the
+# core policies and two real controllers) against the committed baseline.
+# After a deliberate change of results, `make baseline` records a new one
+# (review `git diff tests/baselines` like any golden file).
+CI_BASELINE := tests/baselines/suite.json
+CI_COMPARE   = ./$(BIN) compare $(SUITE) -p static,proportional,mom,proxmox --seeds 2 \
+               -o $(BUILD)/ci-compare --no-plots -q
+CI_FAIL_IF  := guest_oom_kills>+0% || host_oom_kills>+0% || stall_s>+10% || balloon_traffic_bytes>+25%
+ci-compare: $(BIN)
+	$(CI_COMPARE) --baseline $(CI_BASELINE) --fail-if '$(CI_FAIL_IF)'
+baseline: $(BIN)
+	@mkdir -p $(dir $(CI_BASELINE))
+	$(CI_COMPARE) --save-baseline $(CI_BASELINE) >/dev/null
 
 asan:
 	$(MAKE) BUILD=build-asan BIN=build-asan/balloonsim OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \

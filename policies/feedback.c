@@ -2,57 +2,65 @@
  * allocation, damping.
  *
  * Why another controller: the ones people run each look at one side.  MoM and
- * Proxmox steer host free memory and shrink or grow everybody alike; they do
+ * Proxmox steer the host's free memory and move every guest alike; they do
  * not ask which guest is short, so a guest in a burst can be squeezed while an
- * idle one keeps its memory.  proportional ignores demand entirely.  This one
- * estimates what every guest needs, from the signals a real guest reports
- * (model.md "What a policy sees"), and hands the host's memory out in layers of
- * decreasing urgency, so that memory goes where it saves stall first.
+ * idle one keeps its memory.  proportional ignores demand altogether.  This
+ * one estimates what every guest needs from the signals a real guest reports
+ * (model.md "What a policy sees") and hands the host's memory out in layers
+ * of decreasing urgency, so that memory goes first where it saves stall.
  * docs/policies/feedback.md gives the reasoning and the tuning runs.
  *
  * 1. What a guest needs (per VM, every tick):
  *    - observed demand d: the guest's committed memory when it reports it
  *      (Hyper-V and Xen agents do); otherwise its resident working set,
  *      actual - available, plus an estimate of what it has swapped out
- *      (swap-out minus swap-in, summed, and forgotten once the guest reports
- *      no paging at all);
+ *      (swap-out minus swap-in, summed; forgotten once a report shows no
+ *      paging at all);
  *    - need: follows d up at once (a burst is served at the next tick) and
- *      down with half-life `release` (a dip does not hand memory back only
- *      to ask for it again: this is the main damping);
- *    - peak: the same with half-life `memory`: the burst this guest has
- *      shown lately, kept as a reserve against its coming back;
- *    - boost: without committed, a guest that still pages (swap-in or major
- *      faults) while its estimate says it fits is short by more than the
- *      estimate sees: it gets `pressure_step` of its memory more per tick,
- *      falling back with half-life `release` once paging stops;
- *    - a workload collapse (demand from > 0 to 0 in one report) is what a
- *      guest OOM kill looks like from outside: the guest needed more than it
- *      had, so need and peak are raised to actual + `kill_boost` of the way
- *      to its maximum, before the workload restarts and is killed again.
- * 2. Layers, per VM, each clamped to [min, max] and none below the previous:
- *      L0 min, L1 need + boost, L2 L1 plus headroom (`headroom` of the need,
- *      at least `headroom_min`), L3 the reserve (peak), L4 max (spare memory,
- *      only with `spare: share`).
+ *      down with half-life `release` (a dip does not hand memory back only to
+ *      ask for it again: the main damping);
+ *    - peak: the same with half-life `memory`: the burst this guest has shown
+ *      lately, kept as a reserve against its coming back;
+ *    - boost (without committed only): a guest that still pages while its
+ *      estimate says it fits is short by more than the estimate sees; it gets
+ *      `pressure_step` of its memory more per tick, falling back with
+ *      half-life `release` once paging stops;
+ *    - down: demand collapsing to 0 is what a guest OOM kill looks like from
+ *      outside (the workload's memory is freed).  Until demand comes back the
+ *      need is raised at every report to actual + `kill_boost` of the way to
+ *      the VM's memory, since a workload killed again the moment it restarts
+ *      shows nothing else.
+ * 2. Layers, per VM, each within [min, memory] and none below the one before:
+ *      L0 min;  L1 need (+ boost);  L2 reserve (peak);
+ *      L3 L1 plus headroom (`headroom` of the need, at least `headroom_min`);
+ *      L4 memory (spare; `spare: keep` stops at L3).
  *    The pool is memory - reserved - actual of the VMs left alone (balloon
- *    disabled, shares 0, locked) - `host_reserve`.  The highest layer
- *    everyone can have, everyone gets, and the next one is shared out evenly
- *    (the same fraction of every VM's step).  So a pressured guest's need
- *    (L1) is met before any idle guest keeps headroom or reserve: pressured
- *    VMs grow before idle ones are shrunk, and the idle ones pay.  When not
- *    even every need fits, the shortfall is split as the oracle splits it, to
- *    minimise total stall (shares proportional to need squared, fill.c).
- * 3. Damping: a change smaller than `deadband` (a share of the VM's maximum)
- *    is not made -- a grow of a VM whose need is met, or a shrink while the
- *    memory it would free is not needed by another VM's allocation this tick
- *    and the host is not swapping.  Host pressure (host swap in use) lifts
- *    the dead band for shrinks.  Together with the slow release this keeps
- *    target reversals rare and balloon traffic low.
+ *    disabled, shares 0, locked) - `host_reserve`.  The highest layer every
+ *    VM can have, every VM gets; the next one is shared out: L2 and L3 evenly
+ *    (the same fraction of every VM's step), L4 in proportion to shares x
+ *    memory (equal shares: the same fraction of every VM's memory).  So every
+ *    pressured guest's need (L1) is met before any idle guest keeps a reserve,
+ *    headroom or spare: pressured guests grow before idle ones are spared.
+ *    When not even every need fits, the shortfall is split as the oracle
+ *    splits it, to minimise total stall (shares proportional to need squared,
+ *    fill.c).  Reserve comes before headroom: a burst coming back kills a
+ *    guest (its swap overflows), a missing headroom costs a little swapping.
+ * 3. Pacing (`pace`): growth is granted only out of memory no guest holds
+ *    now; the rest follows at later ticks, as the shrinking guests' balloons
+ *    inflate.  Host paging costs every guest on the host, and more per page
+ *    than a guest's own swap (fill.h).
+ * 4. Damping: a change smaller than `deadband` (a share of the VM's memory)
+ *    is not made -- a grow of a guest whose need is met, or a shrink whose
+ *    memory no other guest needs this tick, unless the host is paging; and a
+ *    grow smaller than a quarter of that is not made even for a guest short
+ *    of its need (FB_GROW_BAND).  With the slow release this keeps target
+ *    reversals rare and balloon traffic low.
  *
  * Per-VM state lives in the per-host state: by scenario index in a
  * simulation (slots made at setup, so ticks do not allocate), by name in
- * `balloonsim decide`, where each call is one tick of `interval` and the state
- * round-trips as policy_state {vms: {NAME: {need, peak, boost, swapped,
- * demand}}} (bytes). */
+ * `balloonsim decide`, where each call is one tick of `interval` and the
+ * state round-trips as policy_state {vms: {NAME: {need, peak, boost,
+ * swapped, demand, down}}} (bytes; down a bool). */
 #include "pol.h"
 #include "fill.h"
 #include "../sim/output.h"
@@ -71,6 +79,13 @@ __extension__ typedef __int128 fb_i128; /* sums of byte counts over many VMs */
 
 #define FB_DEFAULT_INTERVAL (10 * BS_NS_PER_S)
 #define FB_LAYERS 5
+/* A grow smaller than this share of the dead band (1.25 % of the VM's
+ * memory by default) is not made even for a guest whose need is not met:
+ * for a guest whose working set is its whole memory that much in swap costs
+ * 20000 pages/s x 1.25 %^2 x 1 ms = 0.3 % of its time, and such steps, paid
+ * for by as small shrinks of the others, were most of the target reversals
+ * in tuning (docs/policies/feedback.md). */
+#define FB_GROW_BAND 0.25
 
 typedef struct fb_cfg {
     double headroom;       /* fraction of need */
@@ -81,7 +96,7 @@ typedef struct fb_cfg {
     double pressure_step;  /* fraction of max per tick while paging (no committed) */
     double deadband;       /* fraction of max */
     int64_t host_reserve;  /* bytes kept free on the host */
-    bool spare_share;      /* spare: share (true) or keep (false) */
+    bool spare_keep;       /* spare: keep (true) or share (false) */
     bool pace;             /* grow only into memory free now */
     bs_time interval;      /* the scenario's (decide: the default) */
     size_t n_hosts;
@@ -94,10 +109,10 @@ typedef struct fb_vm {
     bool have;        /* has seen a report */
     bs_time last;     /* time of that report's tick */
     double need, peak, boost, swapped, demand; /* bytes */
+    bool down;        /* demand collapsed to 0 and has not come back */
 } fb_vm;
 
 typedef struct fb_state {
-    const fb_cfg *cfg;
     size_t first_vm, n_direct; /* simulation: slot = view.vm - first_vm */
     fb_vm *vms;
     size_t n_vms, cap_vms;
@@ -106,9 +121,8 @@ typedef struct fb_state {
     size_t *idx;
     fb_vm **rec;
     int64_t *layer[FB_LAYERS];
-    int64_t *need, *x;
+    int64_t *need, *x, *shares;
     int64_t *actual, *target, *base, *goal; /* for pacing */
-    bool *pressured;
     pol_fill_ev *ev;
 } fb_state;
 
@@ -123,15 +137,15 @@ static void fb_free_config(void *cfg) {
 }
 
 static const fb_cfg fb_defaults = {
-    .headroom = 0.10,
+    .headroom = 0.05,
     .headroom_min = 128LL << 20,
     .release = 300 * BS_NS_PER_S,
-    .memory = 7200 * BS_NS_PER_S,
+    .memory = 4 * 3600 * BS_NS_PER_S,
     .kill_boost = 0.5,
     .pressure_step = 0.05,
-    .deadband = 0.02,
+    .deadband = 0.05,
     .host_reserve = 0,
-    .spare_share = true,
+    .spare_keep = false,
     .pace = true,
     .interval = FB_DEFAULT_INTERVAL,
 };
@@ -192,7 +206,7 @@ static bs_rc fb_configure(cfg_ctx *cx, const cfg_node *params, const char *path,
         if (cfg_get_string(cx, params, path, "spare", false, "share", &spare) != BS_OK) {
             rc = BS_ERR_INPUT;
         } else if (strcmp(spare, "share") == 0 || strcmp(spare, "keep") == 0) {
-            c->spare_share = strcmp(spare, "share") == 0;
+            c->spare_keep = strcmp(spare, "keep") == 0;
         } else {
             char sub[CFG_PATH_MAX];
             cfg_path_key(sub, path, "spare");
@@ -227,11 +241,11 @@ static void scratch_release(fb_state *st) {
     for (size_t k = 0; k < FB_LAYERS; k++) free(st->layer[k]);
     free(st->need);
     free(st->x);
+    free(st->shares);
     free(st->actual);
     free(st->target);
     free(st->base);
     free(st->goal);
-    free(st->pressured);
     free(st->ev);
 }
 
@@ -243,11 +257,11 @@ static bs_rc scratch_reserve(fb_state *st, size_t n) {
     for (size_t k = 0; k < FB_LAYERS; k++) ok = (g.layer[k] = malloc(n * sizeof(int64_t))) != NULL && ok;
     ok = (g.need = malloc(n * sizeof *g.need)) != NULL && ok;
     ok = (g.x = malloc(n * sizeof *g.x)) != NULL && ok;
+    ok = (g.shares = malloc(n * sizeof *g.shares)) != NULL && ok;
     ok = (g.actual = malloc(n * sizeof *g.actual)) != NULL && ok;
     ok = (g.target = malloc(n * sizeof *g.target)) != NULL && ok;
     ok = (g.base = malloc(n * sizeof *g.base)) != NULL && ok;
     ok = (g.goal = malloc(n * sizeof *g.goal)) != NULL && ok;
-    ok = (g.pressured = malloc(n * sizeof *g.pressured)) != NULL && ok;
     ok = (g.ev = malloc(2 * n * sizeof *g.ev)) != NULL && ok;
     if (!ok) {
         scratch_release(&g);
@@ -260,11 +274,11 @@ static bs_rc scratch_reserve(fb_state *st, size_t n) {
     for (size_t k = 0; k < FB_LAYERS; k++) st->layer[k] = g.layer[k];
     st->need = g.need;
     st->x = g.x;
+    st->shares = g.shares;
     st->actual = g.actual;
     st->target = g.target;
     st->base = g.base;
     st->goal = g.goal;
-    st->pressured = g.pressured;
     st->ev = g.ev;
     return BS_OK;
 }
@@ -283,7 +297,6 @@ static bs_rc fb_state_new(const void *cfg, size_t host, void **state) {
     *state = NULL;
     fb_state *st = calloc(1, sizeof *st);
     if (st == NULL) return BS_ERR_INTERNAL;
-    st->cfg = c;
     bs_rc rc = BS_OK;
     /* In a simulation every VM of the host has its slot from the start. */
     if (c->first_vm != NULL && host < c->n_hosts && c->n_vms[host] > 0) {
@@ -332,9 +345,17 @@ static bs_rc add_vm(fb_state *st, const char *name, fb_vm **out) {
 
 /* ---- the controller ---- */
 
-static bool managed(const pol_vm_view *v) { return v->balloon && v->shares > 0 && !v->locked; }
-
 static int64_t clamp64(int64_t v, int64_t lo, int64_t hi) { return BS_MIN(BS_MAX(v, lo), hi); }
+
+/* Weight of a VM in the split of spare memory: shares x memory (MiB), both
+ * capped at 2^31 so that the product fits. */
+static int64_t spare_weight(const pol_vm_view *v) {
+    int64_t s = clamp64(v->shares, 1, INT64_C(1) << 31);
+    int64_t mib = clamp64(v->max >> 20, 1, INT64_C(1) << 31);
+    return s * mib;
+}
+
+static bool managed(const pol_vm_view *v) { return v->balloon && v->shares > 0 && !v->locked; }
 
 /* A byte level in double, clamped to [lo, hi] and rounded down. */
 static int64_t level(double b, int64_t lo, int64_t hi) {
@@ -348,21 +369,19 @@ static double decay(double from, double to, double dt_ns, bs_time hl) {
     return to + (from - to) * exp2(-dt_ns / (double)hl);
 }
 
-/* Update one VM's estimates from its report; returns whether it is paging. */
-static bool observe(const fb_cfg *c, fb_vm *r, const pol_vm_view *v, bs_time now) {
+/* Update one VM's estimates from its report. */
+static void observe(const fb_cfg *c, fb_vm *r, const pol_vm_view *v, bs_time now) {
     double dt = 0;
     if (r->have) dt = now > r->last ? (double)(now - r->last) : (double)c->interval;
     double max = (double)clamp64(v->max, 0, UNIT_MAX_BYTES);
     double actual = (double)clamp64(v->actual, 0, UNIT_MAX_BYTES);
-    bool paging = v->swap_in > 0 || v->major_faults > 0;
-
     double d;
     if (v->committed >= 0) {
         d = (double)v->committed;
         r->swapped = 0;
         r->boost = 0;
-        paging = paging || d > actual;
     } else {
+        bool paging = v->swap_in > 0 || v->major_faults > 0;
         r->swapped += (double)BS_MAX(v->swap_out, 0) - (double)BS_MAX(v->swap_in, 0);
         if (r->swapped < 0 || (v->swap_out <= 0 && v->swap_in <= 0 && v->major_faults <= 0))
             r->swapped = 0;
@@ -374,17 +393,13 @@ static bool observe(const fb_cfg *c, fb_vm *r, const pol_vm_view *v, bs_time now
 
     r->need = !r->have || d >= r->need ? d : decay(r->need, d, dt, c->release);
     r->peak = !r->have || d >= r->peak ? d : decay(r->peak, d, dt, c->memory);
-    if (r->have && r->demand > 0 && d <= 0) {
-        /* Collapse: most likely a guest OOM kill; it needed more than it had. */
-        double want = actual + c->kill_boost * (max - actual);
-        r->need = BS_MAX(r->need, want);
-        r->peak = BS_MAX(r->peak, want);
-    }
-    r->peak = BS_MAX(r->peak, r->need);
+    /* Down: see the top of the file. */
+    if (r->have && r->demand > 0 && d <= 0) r->down = true;
+    if (d > 0) r->down = false;
+    if (r->down) r->need = BS_MAX(r->need, actual + c->kill_boost * (max - actual));
     r->demand = d;
     r->have = true;
     r->last = now;
-    return paging;
 }
 
 /* Layers, allocation and damping for the m managed VMs collected in st. */
@@ -402,28 +417,29 @@ static void allocate(const fb_cfg *c, fb_state *st, const pol_host_view *host,
         for (size_t k = 0; k < FB_LAYERS; k++) L[k] = &st->layer[k][j];
         *L[0] = lo;
         *L[1] = level(need, lo, hi);
-#ifdef FB_RESERVE_FIRST
         *L[2] = BS_MAX(*L[1], level(r->peak, lo, hi));
         *L[3] = BS_MAX(*L[2], level(need + room, lo, hi));
-#else
-        *L[2] = BS_MAX(*L[1], level(need + room, lo, hi));
-        *L[3] = BS_MAX(*L[2], level(r->peak, lo, hi));
-#endif
-        *L[4] = c->spare_share ? hi : *L[3];
+        *L[4] = c->spare_keep ? *L[3] : hi;
         st->need[j] = level(need, 0, UNIT_MAX_BYTES);
         for (size_t k = 0; k < FB_LAYERS; k++) sum[k] += *L[k];
     }
 
-    /* Allocation: the highest layer everyone can have, and an even share of
-     * the next; below L1, the stall-minimising split. */
+    /* Allocation: the highest layer everyone can have and a share of the
+     * next; below L1, the stall-minimising split. */
     int64_t p = pool <= 0 ? 0 : pool >= UNIT_MAX_BYTES ? UNIT_MAX_BYTES : (int64_t)pool;
     if (pool < sum[1]) {
         pol_fill_stall(st->layer[0], st->layer[1], st->need, m, p, st->ev, st->x);
     } else {
         size_t k = 1;
         while (k + 1 < FB_LAYERS && sum[k + 1] <= pool) k++;
-        if (k + 1 < FB_LAYERS) pol_fill_even(st->layer[k], st->layer[k + 1], m, p, st->x);
-        else memcpy(st->x, st->layer[k], m * sizeof *st->x);
+        if (k + 1 == FB_LAYERS) {
+            memcpy(st->x, st->layer[k], m * sizeof *st->x);
+        } else if (k + 1 < FB_LAYERS - 1) {
+            pol_fill_even(st->layer[k], st->layer[k + 1], m, p, st->x);
+        } else { /* spare: by shares x memory */
+            for (size_t j = 0; j < m; j++) st->shares[j] = spare_weight(&vms[st->idx[j]]);
+            pol_fill_shares(st->layer[k], st->layer[k + 1], st->shares, m, p, st->ev, st->x);
+        }
     }
 
     /* Damping: skip small changes the budget does not need.  Grows first:
@@ -437,7 +453,8 @@ static void allocate(const fb_cfg *c, fb_state *st, const pol_host_view *host,
             int64_t hi = clamp64(v->max, 0, UNIT_MAX_BYTES), lo = clamp64(v->min, 0, hi);
             int64_t cur = clamp64(v->target, lo, hi), x = st->x[j];
             double band = c->deadband * (double)hi;
-            if (pass == 0 && x > cur && (double)(x - cur) < band && cur >= st->layer[1][j]) {
+            if (pass == 0 && x > cur &&
+                (double)(x - cur) < (cur >= st->layer[1][j] ? band : band * FB_GROW_BAND)) {
                 slack += x - cur;
                 st->x[j] = cur;
             } else if (pass == 1 && x < cur && (double)(cur - x) < band && !host_pressure &&
@@ -465,7 +482,7 @@ static void allocate(const fb_cfg *c, fb_state *st, const pol_host_view *host,
 static bs_rc fb_decide(const void *cfg, void *state, bs_time now, const pol_host_view *host,
                        const pol_vm_view *vms, size_t n, int64_t *targets) {
     const fb_cfg *c = cfg != NULL ? cfg : &fb_defaults;
-    fb_state tmp = {.cfg = c};
+    fb_state tmp = {0};
     fb_state *st = state != NULL ? state : &tmp; /* a caller without state_new */
     bs_rc rc = scratch_reserve(st, n);
 
@@ -485,7 +502,7 @@ static bs_rc fb_decide(const void *cfg, void *state, bs_time now, const pol_host
         if (r->name == NULL) r->name = v->name;
         st->idx[m] = i;
         st->rec[m] = r;
-        st->pressured[m] = observe(c, r, v, now);
+        observe(c, r, v, now);
         m++;
     }
     if (rc == BS_OK && m > 0) allocate(c, st, host, vms, m, pool, targets);
@@ -497,9 +514,11 @@ static bs_rc fb_decide(const void *cfg, void *state, bs_time now, const pol_host
     return rc;
 }
 
-/* ---- `decide` state: {vms: {NAME: {need, peak, boost, swapped, demand}}} ---- */
+/* ---- `decide` state: {vms: {NAME: {need, peak, boost, swapped, demand,
+ * down}}}, bytes (down: a bool) ---- */
 
-#define FB_STATE_KEYS "need, peak, boost, swapped, demand"
+#define FB_STATE_KEYS "need, peak, boost, swapped, demand, down"
+#define FB_NUM_KEYS 5
 
 static bs_rc fb_state_load(cfg_ctx *cx, const cfg_node *node, const char *path, void *state) {
     fb_state *st = state;
@@ -512,7 +531,7 @@ static bs_rc fb_state_load(cfg_ctx *cx, const cfg_node *node, const char *path, 
     cfg_path_key(p, path, "vms");
     if (cfg_expect_map(cx, vs, p) != BS_OK) return BS_ERR_INPUT;
     bs_rc rc = BS_OK;
-    static const char *const keys[] = {"need", "peak", "boost", "swapped", "demand"};
+    static const char *const keys[FB_NUM_KEYS] = {"need", "peak", "boost", "swapped", "demand"};
     for (size_t e = 0; e < vs->n; e++) {
         const char *name = vs->entries[e].key;
         const cfg_node *vn = vs->entries[e].val;
@@ -522,14 +541,19 @@ static bs_rc fb_state_load(cfg_ctx *cx, const cfg_node *node, const char *path, 
             rc = BS_ERR_INPUT;
             continue;
         }
-        double val[5] = {0};
-        bool bad = false;
-        for (size_t k = 0; k < 5; k++) {
+        double val[FB_NUM_KEYS] = {0};
+        bool bad = false, down = false;
+        for (size_t k = 0; k < FB_NUM_KEYS; k++) {
             const cfg_node *kn = cfg_map_get(vn, keys[k]);
             if (kn == NULL) continue;
             cfg_path_key(kp, q, keys[k]);
             if (cfg_as_value(cx, kn, kp, UNIT_SIZE, &val[k]) != BS_OK) bad = true;
+            else if (val[k] < 0) {
+                cfg_error_expected(cx, kn, kp, "a size of 0 or more");
+                bad = true;
+            }
         }
+        if (cfg_get_bool(cx, vn, q, "down", false, false, &down) != BS_OK) bad = true;
         cfg_check_unknown(cx, vn, q, FB_STATE_KEYS);
         for (size_t k = 0; k < vn->n; k++)
             if (!vn->entries[k].used) bad = true;
@@ -543,10 +567,11 @@ static bs_rc fb_state_load(cfg_ctx *cx, const cfg_node *node, const char *path, 
             if (ra != BS_OK) return ra;
         }
         r->need = val[0];
-        r->peak = BS_MAX(val[1], val[0]);
+        r->peak = val[1];
         r->boost = val[2];
         r->swapped = val[3];
         r->demand = val[4];
+        r->down = down;
         r->have = true;
         r->last = 0; /* `decide` ticks at 0: the next call is one interval later */
     }
@@ -564,22 +589,25 @@ static void fb_state_dump(FILE *f, const void *state) {
         if (!first) fputs(", ", f);
         first = false;
         out_json_string(f, r->name);
+        /* Rounded down to whole bytes: a reloaded state differs from the
+         * carried one by less than a byte per value. */
         fprintf(f,
                 ": {\"need\": %lld, \"peak\": %lld, \"boost\": %lld, \"swapped\": %lld, "
-                "\"demand\": %lld}",
+                "\"demand\": %lld, \"down\": %s}",
                 (long long)floor(r->need), (long long)floor(r->peak), (long long)floor(r->boost),
-                (long long)floor(r->swapped), (long long)floor(r->demand));
+                (long long)floor(r->swapped), (long long)floor(r->demand),
+                r->down ? "true" : "false");
     }
     fputs("}}", f);
 }
 
 static const pol_param fb_params[] = {
-    {"headroom", "10%", "fraction",
+    {"headroom", "5%", "fraction",
      "free memory a guest keeps above its estimated need, as a share of the need"},
     {"headroom_min", "128MiB", "size", "at least this much headroom"},
     {"release", "5m", "time",
      "half-life with which the need estimate follows demand down (it follows it up at once)"},
-    {"memory", "2h", "time",
+    {"memory", "4h", "time",
      "half-life of the reserve: the recent peak demand kept, as far as the host allows, "
      "against a burst coming back"},
     {"kill_boost", "50%", "fraction",
@@ -588,12 +616,12 @@ static const pol_param fb_params[] = {
     {"pressure_step", "5%", "fraction",
      "without committed memory in the stats: extra memory per tick, as a share of max, for a "
      "guest that pages although its estimate fits"},
-    {"deadband", "2%", "fraction",
+    {"deadband", "5%", "fraction",
      "changes smaller than this share of the VM's max are not made unless needed"},
     {"host_reserve", "0", "size", "host memory never handed out"},
     {"spare", "share", "name",
-     "share: memory no layer needs is shared out up to each VM's max; keep: it stays free on "
-     "the host"},
+     "memory no layer needs -- share: split in proportion to shares x memory (no VM below its "
+     "layers); keep: left free on the host"},
     {"pace", "true", "bool",
      "grow a VM only into memory no guest holds now, so that the host never pages while the "
      "others' balloons inflate"},

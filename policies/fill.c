@@ -1,4 +1,4 @@
-/* fill.c -- the two splits of fill.h.
+/* fill.c -- the splits of fill.h.
  *
  * pol_fill_stall, why the formula: model.md makes a VM's stall
  *     tau * (S/D)^alpha * Lg       (S = D - A: its working set out of memory)
@@ -24,9 +24,12 @@
  * sorted (heapsort: in place, O(n log n), no allocation) and walked until the
  * sum falls to the pool; inside that segment the sum is F + A - mu B (F: VMs
  * at a bound, A = sum d_i, B = sum d_i^2 over the VMs in between), which
- * gives mu exactly.  Doubles are plenty (bytes < 2^53; a share is off by far
- * less than a byte); the shares are then rounded down and any excess the
- * rounding of mu could leave is taken back, so the sum never exceeds the pool. */
+ * gives mu exactly (F, A and B are kept in exact 128-bit integers, so VMs
+ * entering and leaving cancel exactly).  mu itself is a double: a share is
+ * off by far less than a byte for sizes below 2^50; the shares are rounded
+ * down and any excess the rounding of mu could leave is taken back, so the sum
+ * never exceeds the pool.  pol_fill_shares walks its breakpoints (lambda =
+ * bound / shares) the same way. */
 #include "fill.h"
 
 #include <assert.h>
@@ -164,6 +167,57 @@ void pol_fill_stall(const int64_t *lo, const int64_t *hi, const int64_t *d, size
     }
     /* mu is exact up to rounding: take back any byte too many, in VM order. */
     for (size_t i = 0; i < n && sum > pool; i++) {
+        fill_i128 give = BS_MIN(sum - pool, (fill_i128)(x[i] - lo[i]));
+        x[i] -= (int64_t)give;
+        sum -= give;
+    }
+}
+
+void pol_fill_shares(const int64_t *lo, const int64_t *hi, const int64_t *shares, size_t n,
+                     int64_t pool, pol_fill_ev *ev, int64_t *x) {
+    fill_i128 sum_lo = 0, sum_hi = 0;
+    for (size_t i = 0; i < n; i++) {
+        assert(lo[i] <= hi[i] && shares[i] > 0);
+        sum_lo += lo[i];
+        sum_hi += hi[i];
+    }
+    if (pool <= sum_lo || pool >= sum_hi) {
+        for (size_t i = 0; i < n; i++) x[i] = pool <= sum_lo ? lo[i] : hi[i];
+        return;
+    }
+    size_t ne = 0;
+    for (size_t i = 0; i < n; i++) {
+        double s = (double)shares[i];
+        ev[ne++] = (pol_fill_ev){.mu = (double)lo[i] / s, .i = i, .kind = 0};
+        ev[ne++] = (pol_fill_ev){.mu = (double)hi[i] / s, .i = i, .kind = 1};
+    }
+    heapsort_ev(ev, ne);
+    /* Between breakpoints the sum is F + lambda * S (F: VMs at a bound, S:
+     * shares of the others); find where it reaches the pool. */
+    fill_i128 F = sum_lo, S = 0;
+    double lambda = -1;
+    for (size_t k = 0; k < ne; k++) {
+        const pol_fill_ev *e = &ev[k];
+        if (S > 0 && e->mu * (double)S >= (double)(pool - F)) {
+            lambda = (double)(pool - F) / (double)S;
+            break;
+        }
+        if (e->kind == 0) {
+            F -= lo[e->i];
+            S += shares[e->i];
+        } else {
+            F += hi[e->i];
+            S -= shares[e->i];
+        }
+    }
+    if (lambda < 0) lambda = ev[ne - 1].mu; /* rounding: everyone at hi */
+    fill_i128 sum = 0;
+    for (size_t i = 0; i < n; i++) {
+        double v = floor(lambda * (double)shares[i]);
+        x[i] = v <= (double)lo[i] ? lo[i] : v >= (double)hi[i] ? hi[i] : (int64_t)v;
+        sum += x[i];
+    }
+    for (size_t i = 0; i < n && sum > pool; i++) { /* rounding of lambda: give back */
         fill_i128 give = BS_MIN(sum - pool, (fill_i128)(x[i] - lo[i]));
         x[i] -= (int64_t)give;
         sum -= give;

@@ -1,12 +1,13 @@
 /* fill.h -- dividing a host's memory among VMs by levels and by stall.
  *
- * Two ways to split a pool of bytes, shared by the `feedback` and `oracle`
- * policies (both must answer the same question when the host cannot give
- * every VM what it wants, and must answer it the same way):
+ * Ways to split a pool of bytes, shared by the `feedback` and `oracle`
+ * policies (both must answer the same questions when the host cannot give
+ * every VM what it wants, and should answer them the same way):
  *
  *   pol_fill_even:  every VM gets its lower level plus the same share of the
  *                   step to its upper level (memory above what is needed is
  *                   worth the same to everyone: headroom, cache, spare);
+ *   pol_fill_shares: proportional's split by shares, above per-VM floors;
  *   pol_fill_stall: the split of a shortfall that minimises the total stall
  *                   of model.md with equal tau * swap_latency and alpha = 2:
  *                   minimise sum ((d_i - x_i)^+ / d_i)^2.  The derivation is
@@ -15,19 +16,19 @@
  * pol_fill_pace then holds growth back to the memory that is free now.
  *
  * All work on compact arrays of the VMs being split (the caller leaves out
- * the others), never allocate (the 2n events of pol_fill_stall are the
- * caller's scratch), round every share down to whole bytes and never hand out
+ * the others), never allocate (events and other scratch are the caller's),
+ * round every share down to whole bytes and never hand out
  * more than the pool. */
 #ifndef BS_POL_FILL_H
 #define BS_POL_FILL_H
 
 #include "../sim/bs.h"
 
-/* A breakpoint of pol_fill_stall: scratch, 2 per VM. */
+/* A breakpoint of pol_fill_stall or pol_fill_shares: scratch, 2 per VM. */
 typedef struct pol_fill_ev {
     double mu;
     size_t i;
-    int kind; /* 0: the VM starts giving memory up; 1: it reaches its floor */
+    int kind; /* 0: the VM leaves its first bound; 1: it reaches its other one */
 } pol_fill_ev;
 
 /* x_i = lo_i + floor((hi_i - lo_i) * (pool - sum lo) / sum (hi - lo)), with
@@ -45,6 +46,13 @@ void pol_fill_even(const int64_t *lo, const int64_t *hi, size_t n, int64_t pool,
  * 2n entries. */
 void pol_fill_stall(const int64_t *lo, const int64_t *hi, const int64_t *d, size_t n,
                     int64_t pool, pol_fill_ev *ev, int64_t *x);
+
+/* x_i = clamp(lambda * shares_i, lo_i, hi_i) with the one lambda that makes
+ * the x_i add up to the pool (proportional's split, above floors lo_i):
+ * pool <= sum lo gives lo, pool >= sum hi gives hi.  shares_i > 0; `ev` holds
+ * 2n entries. */
+void pol_fill_shares(const int64_t *lo, const int64_t *hi, const int64_t *shares, size_t n,
+                     int64_t pool, pol_fill_ev *ev, int64_t *x);
 
 /* Pacing: memory handed to a growing VM must be memory no guest holds now,
  * or the host pages while the others' balloons are still inflating (host

@@ -29,6 +29,10 @@
  *     view carrying neither; derivation in fill.c), never below min;
  *   - even the minimums do not fit: everyone at min.
  * Memory no VM needs stays free on the host.  Targets never leave [min, max].
+ * With `pace` (default), growth is then held to memory no guest holds now
+ * (fill.h): a guest deflating at 1 GiB/s would otherwise fill up before its
+ * neighbour, inflating at 256 MiB/s, has let go, and the host would page --
+ * which stalls every VM on it, far more than the shortfall it cures.
  *
  * Without the truth (`balloonsim decide`, or a view with no scenario index)
  * "demand now" stands in for the peak: the VM's committed memory when the

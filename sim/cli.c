@@ -1,4 +1,4 @@
-/* cli.c -- `balloonsim` commands: dispatch, run, validate, policies, plot.
+/* cli.c -- `balloonsim` commands: dispatch, run, validate, policies, plot, decide.
  *
  * Why it looks like this:
  * - A const table drives everything (dispatch, the command list of --help,
@@ -16,6 +16,12 @@
  * - Exit codes are the bs_rc values (bs.h), which are cli.md's codes. */
 #include "cli.h"
 
+#include "cmd_compare.h"
+#include "cmd_import.h"
+#include "cmd_plan.h"
+#include "cmd_sweep.h"
+#include "cmd_tracestats.h"
+#include "decide.h"
 #include "engine.h"
 #include "output.h"
 #include "plot.h"
@@ -35,6 +41,7 @@ static int cmd_run(const cli_ctx *cx, int argc, char **argv);
 static int cmd_validate(const cli_ctx *cx, int argc, char **argv);
 static int cmd_policies(const cli_ctx *cx, int argc, char **argv);
 static int cmd_plot(const cli_ctx *cx, int argc, char **argv);
+static int cmd_decide(const cli_ctx *cx, int argc, char **argv);
 
 static const cli_cmd commands[] = {
     {"run", cmd_run,
@@ -42,7 +49,7 @@ static const cli_cmd commands[] = {
      "[--no-plots] [-q]",
      "one simulation; prints a summary; writes the run directory",
      "  -p, --policy POLICY   run under POLICY instead of the scenario's policy\n"
-     "                        (parameters as the file gives them; see 'balloonsim policies')\n"
+     "                        (with its own defaults unless the file names the same policy)\n"
      "  -s, --seed SEED       seed (a whole number) instead of the scenario's\n"
      "  -o, --output DIR      run directory (default: out/<scenario>/<policy>-s<seed>/)\n"
      "      --set PATH=VALUE  set one scalar of the scenario by key path, as a sweep does;\n"
@@ -57,31 +64,67 @@ static const cli_cmd commands[] = {
      "\n"
      "The run directory gets summary.json, timeseries.csv, hosts.csv, events.csv,\n"
      "run.json and plots/ (see balloonsim(1)).\n"},
-    {"compare", NULL,
+    {"compare", cmp_main,
      "compare SCENARIO... -p P1,P2,... [--seeds N] [-j N] [--format text|markdown|json|csv] "
      "[--baseline FILE] [--save-baseline FILE] [--fail-if EXPR] [--rank-by METRIC,...] [-o DIR]",
-     "every policy on every scenario and seed, on the same demand; a ranked table", NULL},
-    {"sweep", NULL,
+     "every policy on every scenario and seed, on the same demand; a ranked table", CMP_HELP},
+    {"sweep", swp_cmd_sweep,
      "sweep SCENARIO [--vary PATH=LIST]... [--seeds N] [-j N] [-o DIR] "
      "[--format text|markdown|json|csv] [--list-jobs] [--job K] [--shard I/N] [--resume]",
-     "the scenario's sweep: grid; one run per point and seed; a table and plots", NULL},
-    {"merge", NULL, "merge DIR... [--format text|markdown|json|csv]",
-     "joins run directories of separate --job runs into one sweep result", NULL},
-    {"plan", NULL, "plan SCENARIO --vary PATH=LO:HI --slo EXPR [--seeds N] [--format text|json]",
-     "the largest value of PATH whose runs all meet the SLO (capacity planning)", NULL},
-    {"decide", NULL, "decide POLICY SNAPSHOT [--set PARAM=VALUE]...",
-     "what the policy would set as targets for one stats snapshot (JSON)", NULL},
+     "the scenario's sweep: grid; one run per point and seed; a table and plots", SWP_SWEEP_HELP},
+    {"merge", swp_cmd_merge, "merge DIR... [--format text|markdown|json|csv]",
+     "joins run directories of separate --job runs into one sweep result", SWP_MERGE_HELP},
+    {"plan", plan_main, "plan SCENARIO --vary PATH=LO:HI --slo EXPR [--seeds N] [--format text|json]",
+     "the largest value of PATH whose runs all meet the SLO (capacity planning)", PLAN_HELP},
+    {"decide", cmd_decide, "decide POLICY SNAPSHOT [--set PARAM=VALUE]...",
+     "what the policy would set as targets for one stats snapshot (JSON)",
+     "      --set PARAM=VALUE\n"
+     "                        set one policy parameter (repeatable; see 'balloonsim\n"
+     "                        policies'); a value starting with { or [ is YAML flow\n"
+     "                        (example: --set maxchange=100MB --set target=80%)\n"
+     "  -h, --help            this help\n"
+     "\n"
+     "SNAPSHOT is a YAML file: host: {memory, free, available, swap_used, ...},\n"
+     "an optional policy_state: {...} and vms: [{name, memory, min, actual, ...}]\n"
+     "(see balloonsim(1)).  Prints one line on stdout:\n"
+     "  {\"targets\": {\"VM\": BYTES, ...}, \"policy_state\": {...}}\n"
+     "with whole bytes as the policy computed them; a VM it leaves alone is absent.\n"
+     "Exit code 2 for an unknown policy, a bad snapshot or a bad --set.\n"},
     {"validate", cmd_validate, "validate SCENARIO...",
      "checks scenario files and prints every error; runs nothing",
      "  -h, --help            this help\n"
      "\n"
      "Every error of every file goes to stderr as FILE:LINE:COL: KEYPATH: message;\n"
      "each good file prints \"FILE: ok\" on stdout.  Exit code 2 if any file is bad.\n"},
-    {"import", NULL, "import mom-simulator FILE.csv",
-     "prints a scenario YAML equivalent to a MoM-simulator input file", NULL},
-    {"trace-stats", NULL,
+    {"import", cli_cmd_import, "import mom-simulator FILE.csv [--interval TIME]",
+     "prints a scenario YAML equivalent to a MoM-simulator input file",
+     "      --interval TIME   time between two samples of the file (default 2s, the\n"
+     "                        MoM simulator's loop); also the policy's interval\n"
+     "  -h, --help            this help\n"
+     "\n"
+     "FILE: a first line 'HOST_KIB, HOST_USE_KIB, ...', then one line per VM\n"
+     "'MAX_KIB, BALLOON_KIB, USED_KIB, ...' (cMAX_KIB: no balloon driver; -1: VM off);\n"
+     "'#' lines are comments.  The scenario goes to stdout, notes about what could\n"
+     "not be mapped exactly to stderr (see docs/import.md).  Exit code 2 for a bad\n"
+     "file, with every error as FILE:LINE:COL: message.\n"},
+    {"trace-stats", cli_cmd_trace_stats,
      "trace-stats FILE... [--trace-format csv|bitbrains|alibaba|dommemstat] [--format text|json]",
-     "statistics of real traces to compare with the generators", NULL},
+     "statistics of real traces to compare with the generators",
+     "      --trace-format F  how to read every FILE: csv, bitbrains, alibaba or\n"
+     "                        dommemstat (default: guessed per file -- ';' between\n"
+     "                        fields is bitbrains, 'c_ID,m_ID,...' rows alibaba,\n"
+     "                        'field value' lines dommemstat, anything else csv)\n"
+     "      --format FORMAT   text (default) or json (every number at full precision,\n"
+     "                        null for a statistic without data)\n"
+     "  -h, --help            this help\n"
+     "\n"
+     "Each FILE is one VM: levels (as a share of provisioned memory when the trace\n"
+     "says it), variation and AR(1) of ln usage, changes per step, bursts above\n"
+     "1.5x the median, the daily cycle.  With several FILEs, also the fleet: size\n"
+     "mix, spread of levels, medians over VMs, the daily cycle of the sum and the\n"
+     "pooling ratio (sum of per-VM peaks / peak of the sum).  See\n"
+     "docs/workloads-fleet.md.  Exit code 2 for a missing or bad file (every error\n"
+     "as FILE:LINE: message).\n"},
     {"policies", cmd_policies, "policies [--format text|json]",
      "the policies, each with its parameters, units and defaults",
      "      --format FORMAT   text (default) or json:\n"
@@ -248,7 +291,8 @@ static bool parse_seed(const char *s, uint64_t *out)
     errno = 0;
     char *end;
     unsigned long long v = strtoull(s, &end, 10);
-    if (errno != 0 || *end != '\0')
+    /* the same range a scenario file's `seed:` accepts */
+    if (errno != 0 || *end != '\0' || v > (unsigned long long)INT64_MAX)
         return false;
     *out = (uint64_t)v;
     return true;
@@ -399,7 +443,7 @@ static int cmd_run(const cli_ctx *cx, int argc, char **argv)
         case 'p': ov.policy = optarg; break;
         case 's':
             if (!parse_seed(optarg, &ov.seed))
-                rc = cli_usage_error(cmd, "bad seed '%s' (expected a whole number >= 0)", optarg);
+                rc = cli_usage_error(cmd, "bad seed '%s' (expected a whole number from 0 to 9223372036854775807)", optarg);
             ov.has_seed = true;
             break;
         case 'o': dir_opt = optarg; break;
@@ -564,6 +608,44 @@ static int cmd_plot(const cli_ctx *cx, int argc, char **argv)
         fputs("balloonsim plot: gnuplot not found in PATH; nothing drawn\n", stderr);
         rc = BS_ERR_INTERNAL;
     }
+    return rc;
+}
+
+/* ---------------------------------------------------------------- decide */
+
+static int cmd_decide(const cli_ctx *cx, int argc, char **argv)
+{
+    static const struct option longs[] = {{"set", required_argument, NULL, OPT_SET},
+                                          {"help", no_argument, NULL, 'h'},
+                                          {NULL, 0, NULL, 0}};
+    const cli_cmd *cmd = cx->cmd;
+    const char **sets = calloc((size_t)argc + 1, sizeof *sets);
+    if (sets == NULL)
+        return BS_ERR_INTERNAL;
+    size_t n_sets = 0;
+    int rc = BS_OK, c;
+    getopt_reset();
+    while (rc == BS_OK && (c = getopt_long(argc, argv, ":h", longs, NULL)) != -1) {
+        if (c == 'h') {
+            free(sets);
+            return print_cmd_help(cmd);
+        }
+        if (c != OPT_SET) {
+            rc = option_error(cmd, c, argv, longs);
+        } else if (strchr(optarg, '=') == NULL || optarg[0] == '=') {
+            rc = cli_usage_error(cmd, "bad --set '%s' (expected PARAM=VALUE)", optarg);
+        } else {
+            sets[n_sets++] = optarg;
+        }
+    }
+    if (rc == BS_OK && argc - optind < 2)
+        rc = cli_usage_error(cmd, argc == optind ? "missing POLICY and SNAPSHOT"
+                                                 : "missing SNAPSHOT");
+    else if (rc == BS_OK && argc - optind > 2)
+        rc = cli_usage_error(cmd, "unexpected argument '%s'", argv[optind + 2]);
+    if (rc == BS_OK)
+        rc = dec_main(argv[optind], argv[optind + 1], sets, n_sets, stdout, stderr);
+    free(sets);
     return rc;
 }
 

@@ -331,3 +331,23 @@ bool expr_uses_baseline(const expr *e)
     if (e->kind == N_CMP) return e->relative;
     return expr_uses_baseline(e->a) || expr_uses_baseline(e->b);
 }
+
+static size_t collect_cmps(const expr *e, expr_cmp *out, size_t max, size_t n)
+{
+    if (e == NULL)
+        return n;
+    if (e->kind != N_CMP)
+        return collect_cmps(e->b, out, max, collect_cmps(e->a, out, max, n));
+    if (n < max)
+        out[n] = (expr_cmp){.metric = e->metric,
+                            .op = op_text[e->op],
+                            .threshold = e->value,
+                            .relative = e->relative,
+                            .text = e->text};
+    return n + 1;
+}
+
+size_t expr_comparisons(const expr *e, expr_cmp *out, size_t max)
+{
+    return collect_cmps(e, out, max, 0);
+}

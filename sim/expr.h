@@ -34,4 +34,18 @@ bool expr_eval(const expr *e, const met_values *values, const met_values *baseli
 /* Whether any comparison is relative (needs --baseline). */
 bool expr_uses_baseline(const expr *e);
 
+/* One comparison of a condition, for reports that say how close values
+ * are to it (plan's margins). */
+typedef struct expr_cmp {
+    met_id metric;
+    const char *op;     /* "==", "!=", "<", "<=", ">" or ">=" */
+    double threshold;   /* absolute: in the metric's base unit (s, bytes, fraction);
+                         * relative: the change (+10% = 0.1) */
+    bool relative;
+    const char *text;   /* the threshold as written; valid while e lives */
+} expr_cmp;
+/* The comparisons of e in the order written; returns their number and
+ * fills up to max of them into out. */
+size_t expr_comparisons(const expr *e, expr_cmp *out, size_t max);
+
 #endif

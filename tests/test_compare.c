@@ -1,0 +1,892 @@
+/* test_compare.c -- `balloonsim compare` and its results model
+ * (sim/compare.h).
+ *
+ * Library tests: the confidence-interval arithmetic against Student t values
+ * from printed tables, --rank-by parsing, ranking (ties, nulls, "higher is
+ * better"), baseline round trips (exact doubles, nulls, odd names), baseline
+ * errors with their position, --fail-if messages, and the four formats of a
+ * fixed report against tests/golden-compare/synthetic.*.
+ *
+ * Command tests run the built binary ($BALLOONSIM, else ./balloonsim) on the
+ * small scenarios of tests/data/compare/: exit codes 0/1/2, byte-identical
+ * reports for -j 1 and -j 4, stdout equal to the report file of each format,
+ * and the reports of a fixed compare against tests/golden-compare/e2e/.
+ * BALLOONSIM_GOLDEN_UPDATE=1 (make golden) re-records the golden files. */
+#define _XOPEN_SOURCE 700 /* nftw, setenv */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "sim/compare.h"
+
+#define TIGHT "tests/data/compare/tight.yaml"
+#define ROOMY "tests/data/compare/roomy.yaml"
+#define BADSC "tests/data/compare/bad.yaml"
+#define GOLDEN "tests/golden-compare"
+
+static char bin[PATH_MAX];
+
+/* ------------------------------------------------------------------ */
+/* helpers                                                             */
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st, (void)flag, (void)ftw;
+    return remove(path);
+}
+
+static void rm_rf(const char *path)
+{
+    nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static char *tmpdir(void)
+{
+    char t[] = "/tmp/bs_test_compare_XXXXXX";
+    char *d = mkdtemp(t);
+    assert_non_null(d);
+    return strdup(d);
+}
+
+static char *path2(const char *a, const char *b)
+{
+    size_t n = strlen(a) + strlen(b) + 2;
+    char *p = malloc(n);
+    assert_non_null(p);
+    snprintf(p, n, "%s/%s", a, b);
+    return p;
+}
+
+static char *read_file(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return NULL;
+    char *buf = NULL;
+    size_t cap = 0;
+    ssize_t n = getdelim(&buf, &cap, '\0', f);
+    fclose(f);
+    if (n < 0) {
+        free(buf);
+        return strdup("");
+    }
+    return buf;
+}
+
+static char *slurp(const char *dir, const char *name)
+{
+    char *p = path2(dir, name);
+    char *s = read_file(p);
+    free(p);
+    return s;
+}
+
+static void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    assert_int_equal(fclose(f), 0);
+}
+
+static bool updating(void)
+{
+    const char *u = getenv("BALLOONSIM_GOLDEN_UPDATE");
+    return u && *u && strcmp(u, "0") != 0;
+}
+
+/* `text` must equal the golden file (or becomes it when updating). */
+static void check_golden(const char *name, const char *text)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, GOLDEN "/%s", name);
+    if (updating()) {
+        char dir[PATH_MAX];
+        snprintf(dir, sizeof dir, "%s", path);
+        *strrchr(dir, '/') = '\0';
+        mkdir(GOLDEN, 0777);
+        mkdir(dir, 0777);
+        write_text(path, text);
+        return;
+    }
+    char *want = read_file(path);
+    if (want == NULL)
+        fail_msg("missing golden file %s (make golden records it)", path);
+    if (strcmp(want, text) != 0) {
+        fprintf(stderr, "--- %s\n%s\n+++ got\n%s\n", path, want, text);
+        fail_msg("%s differs from the output (make golden after a deliberate change)", path);
+    }
+    free(want);
+}
+
+static char *written(const cmp_report *r, cmp_format fmt)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    assert_non_null(m);
+    assert_int_equal(cmp_write(m, r, fmt), BS_OK);
+    fclose(m);
+    return buf;
+}
+
+typedef struct proc {
+    int code;
+    char *out, *err;
+} proc;
+
+static void proc_free(proc *p)
+{
+    free(p->out);
+    free(p->err);
+}
+
+static char *read_fd(int fd)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    char chunk[4096];
+    ssize_t n;
+    lseek(fd, 0, SEEK_SET);
+    while ((n = read(fd, chunk, sizeof chunk)) > 0)
+        fwrite(chunk, 1, (size_t)n, m);
+    fclose(m);
+    return buf;
+}
+
+/* Run the binary with args (NULL-terminated, without argv[0]). */
+static proc run(const char *const *args)
+{
+    char out_name[] = "/tmp/bs_cmp_out_XXXXXX", err_name[] = "/tmp/bs_cmp_err_XXXXXX";
+    int out = mkstemp(out_name), err = mkstemp(err_name);
+    assert_true(out >= 0 && err >= 0);
+    unlink(out_name);
+    unlink(err_name);
+    const char *argv[64] = {bin};
+    size_t n = 1;
+    for (; args[n - 1] && n < 63; n++)
+        argv[n] = args[n - 1];
+    argv[n] = NULL;
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int in = open("/dev/null", O_RDONLY);
+        dup2(in, 0);
+        dup2(out, 1);
+        dup2(err, 2);
+        execv(bin, (char *const *)argv);
+        _exit(127);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    proc p = {.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status)};
+    p.out = read_fd(out);
+    p.err = read_fd(err);
+    close(out);
+    close(err);
+    return p;
+}
+
+#define RUN(...) run((const char *const[]){__VA_ARGS__, NULL})
+
+/* ------------------------------------------------------------------ */
+/* confidence intervals                                                */
+
+static met_values one(double v)
+{
+    met_values m;
+    memset(&m, 0, sizeof m);
+    m.v[MET_STALL_S] = v;
+    m.present[MET_STALL_S] = true;
+    return m;
+}
+
+static void ci_against_t_tables(void **state)
+{
+    (void)state;
+    tab_cell c[MET_COUNT];
+    /* 1..5: mean 3, s = sqrt(2.5); t(0.975, 4) = 2.776445 (tables) */
+    met_values five[] = {one(1), one(2), one(3), one(4), one(5)};
+    cmp_aggregate(five, 5, c);
+    assert_int_equal(c[MET_STALL_S].n, 5);
+    assert_float_equal(c[MET_STALL_S].mean, 3.0, 1e-12);
+    assert_float_equal(c[MET_STALL_S].ci95, 2.776445105 * sqrt(2.5) / sqrt(5.0), 1e-8);
+    /* 10, 20: s = 7.0710678; t(0.975, 1) = 12.706205 */
+    met_values two[] = {one(10), one(20)};
+    cmp_aggregate(two, 2, c);
+    assert_float_equal(c[MET_STALL_S].mean, 15.0, 1e-12);
+    assert_float_equal(c[MET_STALL_S].ci95, 12.70620474 * sqrt(50.0) / sqrt(2.0), 1e-6);
+    /* 2, 4, 4, 4, 5, 5, 7, 9: mean 5, s^2 = 32/7; t(0.975, 7) = 2.364624 */
+    met_values eight[] = {one(2), one(4), one(4), one(4), one(5), one(5), one(7), one(9)};
+    cmp_aggregate(eight, 8, c);
+    assert_float_equal(c[MET_STALL_S].mean, 5.0, 1e-12);
+    assert_float_equal(c[MET_STALL_S].ci95, 2.364624252 * sqrt(32.0 / 7.0) / sqrt(8.0), 1e-8);
+    /* a metric no run has: null */
+    assert_int_equal(c[MET_FAIRNESS].n, 0);
+}
+
+static void ci_edge_cases(void **state)
+{
+    (void)state;
+    tab_cell c[MET_COUNT];
+    met_values single[] = {one(42)};
+    cmp_aggregate(single, 1, c);
+    assert_int_equal(c[MET_STALL_S].n, 1);
+    assert_true(c[MET_STALL_S].mean == 42);
+    assert_true(isnan(c[MET_STALL_S].ci95)); /* no interval from one value */
+
+    /* equal values: exactly that value and exactly no spread */
+    met_values same[] = {one(0.1), one(0.1), one(0.1)};
+    cmp_aggregate(same, 3, c);
+    assert_true(c[MET_STALL_S].mean == 0.1);
+    assert_true(c[MET_STALL_S].ci95 == 0.0);
+
+    /* null in one run: averaged over the runs that have it */
+    met_values mixed[] = {one(1), one(3), one(0)};
+    mixed[2].present[MET_STALL_S] = false;
+    cmp_aggregate(mixed, 3, c);
+    assert_int_equal(c[MET_STALL_S].n, 2);
+    assert_float_equal(c[MET_STALL_S].mean, 2.0, 1e-12);
+
+    cmp_aggregate(NULL, 0, c);
+    assert_int_equal(c[MET_STALL_S].n, 0);
+}
+
+/* ------------------------------------------------------------------ */
+/* ranking                                                             */
+
+static void rank_by_parsing(void **state)
+{
+    (void)state;
+    cmp_key k[CMP_MAX_KEYS];
+    size_t n = 0;
+    char err[256], txt[256];
+    assert_int_equal(cmp_parse_rank_by("guest_oom_kills+host_oom_kills,-fairness, stall_s", k, &n,
+                                       err, sizeof err), BS_OK);
+    assert_int_equal(n, 3);
+    assert_int_equal(k[0].n, 2);
+    assert_int_equal(k[0].ids[1], MET_HOST_OOM_KILLS);
+    assert_false(k[0].higher_better);
+    assert_true(k[1].higher_better);
+    assert_int_equal(k[1].ids[0], MET_FAIRNESS);
+    assert_int_equal(k[2].ids[0], MET_STALL_S);
+    cmp_key_text(&k[1], txt, sizeof txt);
+    assert_string_equal(txt, "-fairness");
+    cmp_key_text(&k[0], txt, sizeof txt);
+    assert_string_equal(txt, "guest_oom_kills+host_oom_kills");
+
+    /* the default objective reads back as the documented text */
+    cmp_default_keys(k, &n);
+    assert_int_equal(n, 3);
+    cmp_key_text(&k[0], txt, sizeof txt);
+    assert_string_equal(txt, "guest_oom_kills+host_oom_kills");
+    cmp_key_text(&k[2], txt, sizeof txt);
+    assert_string_equal(txt, "balloon_traffic_bytes");
+
+    static const struct {
+        const char *text, *err;
+    } bad[] = {
+        {"stall", "column 1: unknown metric 'stall'"},
+        {"stall_s,", "column 9: expected a metric name, found the end"},
+        {"stall_s+", "column 9: expected a metric name, found the end"},
+        {"stall_s fairness", "column 9: expected ',', '+' or the end, found 'f'"},
+        {"", "column 1: expected a metric name, found the end"},
+        {"--stall_s", "column 2: expected a metric name, found '-'"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(cmp_parse_rank_by(bad[i].text, k, &n, err, sizeof err), BS_ERR_INPUT);
+        assert_string_equal(err, bad[i].err);
+    }
+}
+
+static cmp_report *report_of(size_t n_pol, const char *const *pols, const cmp_key *keys,
+                             size_t n_keys)
+{
+    static const uint64_t seeds[] = {1, 2, 3};
+    const char *names[] = {"s"};
+    return cmp_report_new(seeds, 3, pols, n_pol, keys, n_keys, NULL, 0, names, NULL, 1);
+}
+
+static void set(cmp_result *r, met_id id, double mean)
+{
+    r->m[id] = (tab_cell){.mean = mean, .ci95 = 0, .n = 3};
+}
+
+static void ranking(void **state)
+{
+    (void)state;
+    static const char *const pols[] = {"a", "b", "c", "d", "e"};
+    cmp_key keys[CMP_MAX_KEYS];
+    size_t n_keys;
+    cmp_default_keys(keys, &n_keys);
+    cmp_report *r = report_of(5, pols, keys, n_keys);
+    assert_non_null(r);
+    cmp_result *res = r->scenarios[0].results;
+    /* a: 1 kill; b: 0 kills, stall 50; c: 0 kills, stall 50, less traffic;
+     * d: like c (a tie); e: no stall value at all (ranks last) */
+    double kills[] = {1, 0, 0, 0, 0}, stall[] = {0, 50, 50, 50, NAN}, traffic[] = {0, 9, 5, 5, 0};
+    for (int i = 0; i < 5; i++) {
+        set(&res[i], MET_GUEST_OOM_KILLS, kills[i]);
+        set(&res[i], MET_HOST_OOM_KILLS, 0);
+        if (!isnan(stall[i]))
+            set(&res[i], MET_STALL_S, stall[i]);
+        set(&res[i], MET_BALLOON_TRAFFIC_BYTES, traffic[i]);
+    }
+    cmp_rank(r);
+    /* table order: c and d share rank 1 in -p order, then b; e has no stall
+     * but fewer kills than a, and the first criterion decides */
+    const char *order[] = {"c", "d", "b", "e", "a"};
+    size_t ranks[] = {1, 1, 3, 4, 5};
+    for (int i = 0; i < 5; i++) {
+        assert_string_equal(res[i].policy, order[i]);
+        assert_int_equal(res[i].rank, ranks[i]);
+    }
+    cmp_report_free(r);
+
+    /* higher is better */
+    assert_int_equal(cmp_parse_rank_by("-fairness", keys, &n_keys, (char[64]){0}, 64), BS_OK);
+    r = report_of(3, pols, keys, n_keys);
+    res = r->scenarios[0].results;
+    set(&res[0], MET_FAIRNESS, 0.5);
+    set(&res[1], MET_FAIRNESS, 0.9);
+    set(&res[2], MET_FAIRNESS, 0.7);
+    cmp_rank(r);
+    assert_string_equal(res[0].policy, "b");
+    assert_string_equal(res[1].policy, "c");
+    assert_string_equal(res[2].policy, "a");
+    cmp_report_free(r);
+}
+
+/* ------------------------------------------------------------------ */
+/* a fixed report                                                      */
+
+/* Two scenarios (one with a name that needs quoting everywhere), three
+ * policies, metric values from a formula, some nulls and a one-value cell. */
+static cmp_report *synthetic(void)
+{
+    static const uint64_t seeds[] = {1, 2, 3};
+    static const char *const pols[] = {"static", "proportional", "mom"};
+    static const char *const sets[] = {"duration=1h"};
+    static const char *const names[] = {"peak", "odd | \"name\", \xc3\xa9"};
+    static const char *const files[] = {"scenarios/peak.yaml", "x/odd.yaml"};
+    cmp_key keys[CMP_MAX_KEYS];
+    size_t n_keys;
+    cmp_default_keys(keys, &n_keys);
+    cmp_report *r = cmp_report_new(seeds, 3, pols, 3, keys, n_keys, sets, 1, names, files, 2);
+    assert_non_null(r);
+    for (size_t s = 0; s < 2; s++) {
+        for (size_t p = 0; p < 3; p++) {
+            cmp_result *res = &r->scenarios[s].results[p];
+            res->runs = 3;
+            for (int id = 0; id < MET_COUNT; id++) {
+                double base = (double)(id + 1) * (double)(3 - p) * 1.5 + (double)s / 3.0;
+                if (met_info_get((met_id)id)->integer)
+                    base = floor(base) * (strcmp(met_info_get((met_id)id)->unit, "bytes") == 0
+                                              ? 1073741824.0 : 1.0);
+                res->m[id] = (tab_cell){.mean = base, .ci95 = base / 7.0, .n = 3};
+            }
+            res->m[MET_GUEST_OOM_KILLS].mean = p == 2 ? 0 : 2;
+            res->m[MET_GUEST_OOM_KILLS].ci95 = 0;
+            res->m[MET_REACH_P50] = (tab_cell){.mean = NAN, .ci95 = NAN, .n = 0};
+            res->m[MET_REACH_P95] = (tab_cell){.mean = 0.1 + 0.2, .ci95 = NAN, .n = 1};
+            res->m[MET_FAIRNESS].mean = 1.0 / 3.0;
+        }
+    }
+    cmp_rank(r);
+    return r;
+}
+
+static void formats_against_golden(void **state)
+{
+    (void)state;
+    cmp_report *r = synthetic();
+    static const struct {
+        cmp_format f;
+        const char *name;
+    } fm[] = {{CMP_TEXT, "synthetic.txt"}, {CMP_MARKDOWN, "synthetic.md"},
+              {CMP_JSON, "synthetic.json"}, {CMP_CSV, "synthetic.csv"}};
+    for (size_t i = 0; i < 4; i++) {
+        char *s = written(r, fm[i].f);
+        check_golden(fm[i].name, s);
+        /* a function of the report alone */
+        char *again = written(r, fm[i].f);
+        assert_string_equal(s, again);
+        free(s);
+        free(again);
+    }
+    /* mom (no kills) ranks first in both scenarios */
+    assert_string_equal(r->scenarios[0].results[0].policy, "mom");
+    cmp_report_free(r);
+}
+
+static void same_numbers_in_every_format(void **state)
+{
+    (void)state;
+    cmp_report *r = synthetic();
+    char *csv = written(r, CMP_CSV), *json = written(r, CMP_JSON);
+    /* the stall_s mean of the first row, from csv (column 11) and json */
+    char *row = strchr(csv, '\n') + 1;
+    const char *p = row;
+    for (int i = 0; i < 10; i++)
+        p = strchr(p, ',') + 1;
+    double from_csv = strtod(p, NULL);
+    const char *j = strstr(json, "\"stall_s\": {\"mean\": ");
+    assert_non_null(j);
+    double from_json = strtod(j + strlen("\"stall_s\": {\"mean\": "), NULL);
+    assert_true(from_csv == r->scenarios[0].results[0].m[MET_STALL_S].mean);
+    assert_true(from_json == from_csv);
+    free(csv);
+    free(json);
+    cmp_report_free(r);
+}
+
+/* ------------------------------------------------------------------ */
+/* baselines                                                           */
+
+static void same_report(const cmp_report *a, const cmp_report *b)
+{
+    assert_string_equal(a->version, b->version);
+    assert_int_equal(a->n_seeds, b->n_seeds);
+    for (size_t i = 0; i < a->n_seeds; i++)
+        assert_true(a->seeds[i] == b->seeds[i]);
+    assert_int_equal(a->n_policies, b->n_policies);
+    for (size_t i = 0; i < a->n_policies; i++)
+        assert_string_equal(a->policies[i], b->policies[i]);
+    assert_int_equal(a->n_sets, b->n_sets);
+    assert_int_equal(a->n_keys, b->n_keys);
+    assert_memory_equal(a->keys, b->keys, a->n_keys * sizeof a->keys[0]);
+    assert_int_equal(a->n_scenarios, b->n_scenarios);
+    for (size_t s = 0; s < a->n_scenarios; s++) {
+        const cmp_scenario *x = &a->scenarios[s], *y = &b->scenarios[s];
+        assert_string_equal(x->name, y->name);
+        assert_string_equal(x->file, y->file);
+        assert_int_equal(x->n_results, y->n_results);
+        for (size_t p = 0; p < x->n_results; p++) {
+            assert_string_equal(x->results[p].policy, y->results[p].policy);
+            assert_int_equal(x->results[p].rank, y->results[p].rank);
+            assert_int_equal(x->results[p].runs, y->results[p].runs);
+            for (int id = 0; id < MET_COUNT; id++) {
+                const tab_cell *c = &x->results[p].m[id], *d = &y->results[p].m[id];
+                assert_int_equal(c->n, d->n);
+                if (c->n)
+                    assert_true(c->mean == d->mean); /* exact, not close */
+                assert_int_equal(isfinite(c->ci95), isfinite(d->ci95));
+                if (isfinite(c->ci95))
+                    assert_true(c->ci95 == d->ci95);
+            }
+        }
+    }
+}
+
+static void baseline_round_trip(void **state)
+{
+    (void)state;
+    cmp_report *r = synthetic();
+    /* doubles that need all 17 digits, tiny and huge ones */
+    cmp_result *res = (cmp_result *)cmp_find_result(&r->scenarios[1], "mom");
+    res->m[MET_STALL_S].mean = 0.1 + 0.2;
+    res->m[MET_STALL_S].ci95 = 1e-300;
+    res->m[MET_BALLOON_TRAFFIC_BYTES].mean = 9007199254740993.0 * 1024;
+    res->m[MET_PRESSURE_FRACTION].mean = nextafter(1.0, 0.0);
+    char *d = tmpdir(), *path = path2(d, "base.json");
+    char *json = written(r, CMP_JSON);
+    write_text(path, json);
+    cfg_errs errs = {0};
+    cmp_report *back = NULL;
+    assert_int_equal(cmp_load(path, &errs, &back), BS_OK);
+    assert_int_equal(errs.n, 0);
+    same_report(r, back);
+    /* write, load, write: the same bytes */
+    char *again = written(back, CMP_JSON);
+    assert_string_equal(json, again);
+    /* lookups by name */
+    const cmp_scenario *sc = cmp_find_scenario(back, "odd | \"name\", \xc3\xa9");
+    assert_non_null(sc);
+    assert_non_null(cmp_find_result(sc, "mom"));
+    assert_null(cmp_find_result(sc, "esx"));
+    assert_null(cmp_find_scenario(back, "nope"));
+    met_values m;
+    cmp_means(cmp_find_result(sc, "mom"), &m);
+    assert_true(m.present[MET_STALL_S] && m.v[MET_STALL_S] == 0.1 + 0.2);
+    assert_false(m.present[MET_REACH_P50]);
+    free(again);
+    free(json);
+    cmp_report_free(back);
+    cmp_report_free(r);
+    rm_rf(d);
+    free(d);
+    free(path);
+}
+
+static void baseline_errors_have_positions(void **state)
+{
+    (void)state;
+    char *d = tmpdir(), *path = path2(d, "bad.json");
+    write_text(path, "{\n"
+                     "  \"version\": \"0.1.0\",\n"
+                     "  \"seeds\": [1, 2],\n"
+                     "  \"policies\": [\"static\"],\n"
+                     "  \"rank_by\": [\"stall_s\", \"bogus\"],\n"
+                     "  \"sets\": [],\n"
+                     "  \"scenarios\": [{\"name\": \"s\", \"file\": \"s.yaml\", \"results\": [\n"
+                     "    {\"policy\": \"static\", \"rank\": 1, \"runs\": 2, \"metrics\": {\n"
+                     "      \"stall_s\": {\"mean\": twelve, \"ci95\": null, \"n\": 2}}}]}]\n"
+                     "}\n");
+    cfg_errs errs = {0};
+    cmp_report *r = NULL;
+    assert_int_equal(cmp_load(path, &errs, &r), BS_ERR_INPUT);
+    assert_null(r);
+    char *all = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&all, &len);
+    cfg_errs_print(&errs, m);
+    fclose(m);
+    char want[PATH_MAX + 128];
+    snprintf(want, sizeof want, "%s:5:26: rank_by[1]:", path);
+    assert_non_null(strstr(all, want));
+    snprintf(want, sizeof want, "%s:9:27: scenarios[0].results[0].metrics.stall_s.mean:", path);
+    assert_non_null(strstr(all, want));
+    assert_non_null(strstr(all, "twelve"));
+    free(all);
+    cfg_errs_free(&errs);
+
+    write_text(path, "");
+    assert_int_equal(cmp_load(path, &errs, &r), BS_ERR_INPUT);
+    cfg_errs_free(&errs);
+    write_text(path, "[1, 2]\n");
+    assert_int_equal(cmp_load(path, &errs, &r), BS_ERR_INPUT);
+    cfg_errs_free(&errs);
+    rm_rf(d);
+    free(d);
+    free(path);
+}
+
+/* ------------------------------------------------------------------ */
+/* --fail-if                                                           */
+
+static char *fail_if_text(const cmp_report *r, const char *cond, const cmp_report *base,
+                          bool *held)
+{
+    expr *e = NULL;
+    char err[256];
+    assert_int_equal(expr_parse(cond, &e, err, sizeof err), BS_OK);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    *held = cmp_fail_if(r, e, base, "base.json", m);
+    fclose(m);
+    expr_free(e);
+    return buf;
+}
+
+static void fail_if_messages(void **state)
+{
+    (void)state;
+    static const char *const pols[] = {"p", "q"};
+    cmp_key keys[CMP_MAX_KEYS];
+    size_t n_keys;
+    cmp_default_keys(keys, &n_keys);
+    cmp_report *r = report_of(2, pols, keys, n_keys), *base = report_of(1, pols, keys, n_keys);
+    set(&r->scenarios[0].results[0], MET_STALL_S, 123);
+    set(&r->scenarios[0].results[1], MET_STALL_S, 100);
+    set(&base->scenarios[0].results[0], MET_STALL_S, 100);
+    bool held;
+    char *out = fail_if_text(r, "stall_s>+10%", base, &held);
+    assert_true(held);
+    /* p tripped it (123 > 110); q has no baseline entry: a note, not a hit */
+    assert_string_equal(out,
+                        "fail-if: s / p: stall_s = 123 > 110 (baseline 100 +10%)\n"
+                        "note: base.json has no results for s / q: its relative conditions are "
+                        "false there\n");
+    free(out);
+
+    out = fail_if_text(r, "stall_s>+30%", base, &held);
+    assert_false(held);
+    free(out);
+
+    out = fail_if_text(r, "stall_s >= 100 && guest_oom_kills > 0", NULL, &held);
+    assert_false(held); /* guest_oom_kills has no value here: false */
+    free(out);
+
+    out = fail_if_text(r, "stall_s >= 100", NULL, &held);
+    assert_true(held);
+    assert_string_equal(out, "fail-if: s / p: stall_s = 123 >= 100\n"
+                             "fail-if: s / q: stall_s = 100 >= 100\n");
+    free(out);
+
+    out = fail_if_text(r, "!(stall_s < 110)", NULL, &held);
+    assert_true(held);
+    assert_string_equal(out, "fail-if: s / p: the condition holds\n");
+    free(out);
+    cmp_report_free(r);
+    cmp_report_free(base);
+}
+
+/* ------------------------------------------------------------------ */
+/* the command                                                         */
+
+static void exit_codes_and_messages(void **state)
+{
+    (void)state;
+    char *d = tmpdir(), *out = path2(d, "out");
+    proc p = RUN("compare", ROOMY, "-p", "static", "--seeds", "2", "-o", out, "--fail-if",
+                 "stall_s >", "-q");
+    assert_int_equal(p.code, 2);
+    assert_non_null(strstr(p.err, "balloonsim: --fail-if: column 10: expected a value after '>'"));
+    assert_int_equal(access(out, F_OK), -1); /* nothing was made */
+    proc_free(&p);
+
+    /* more bad conditions, each with its column (the parser is expr.c's) and
+     * a caret under it; a good one runs */
+    static const struct {
+        const char *cond, *err, *caret;
+    } conds[] = {
+        {"stal_s>1", "column 1: unknown metric 'stal_s'", "\n  stal_s>1\n  ^\n"},
+        {"stall_s>1 &&", "column 13: expected a metric name, found the end",
+         "\n  stall_s>1 &&\n              ^\n"},
+        {"(stall_s>1", "column 11: expected ')' to close the '(' at column 1",
+         "\n  (stall_s>1\n            ^\n"},
+        {"stall_s>+x%", "column 9: expected a relative change such as +10%", "\n          ^\n"},
+    };
+    for (size_t i = 0; i < sizeof conds / sizeof conds[0]; i++) {
+        p = RUN("compare", ROOMY, "-p", "static", "-o", out, "-q", "--fail-if", conds[i].cond);
+        assert_int_equal(p.code, 2);
+        char want[256];
+        snprintf(want, sizeof want, "balloonsim: --fail-if: %s", conds[i].err);
+        assert_non_null(strstr(p.err, want));
+        assert_non_null(strstr(p.err, conds[i].caret));
+        assert_int_equal(access(out, F_OK), -1);
+        proc_free(&p);
+    }
+
+    p = RUN("compare", ROOMY, BADSC, "-p", "static,proportional", "-o", out, "-q");
+    assert_int_equal(p.code, 2);
+    assert_non_null(strstr(p.err, BADSC ":4:7: seed:"));
+    assert_int_equal(access(out, F_OK), -1);
+    proc_free(&p);
+
+    p = RUN("compare", ROOMY, "-p", "static,nosuch", "-o", out, "-q");
+    assert_int_equal(p.code, 2);
+    assert_non_null(strstr(p.err, "nosuch"));
+    assert_int_equal(access(out, F_OK), -1);
+    proc_free(&p);
+
+    p = RUN("compare", ROOMY, "-o", out);
+    assert_int_equal(p.code, 2);
+    assert_non_null(strstr(p.err, "missing -p"));
+    proc_free(&p);
+
+    p = RUN("compare", ROOMY, "-p", "static,static", "-o", out);
+    assert_int_equal(p.code, 2);
+    assert_non_null(strstr(p.err, "policy 'static' is given twice"));
+    proc_free(&p);
+
+    p = RUN("compare", ROOMY, "-p", "static", "--fail-if", "stall_s>+5%", "-o", out);
+    assert_int_equal(p.code, 2);
+    assert_non_null(strstr(p.err, "give --baseline FILE"));
+    proc_free(&p);
+
+    p = RUN("compare", ROOMY, "-p", "static", "--rank-by", "stall_s,nope", "-o", out);
+    assert_int_equal(p.code, 2);
+    assert_non_null(strstr(p.err, "column 9: unknown metric 'nope'"));
+    proc_free(&p);
+
+    p = RUN("compare", ROOMY, "-p", "static", "--seeds", "0", "-o", out);
+    assert_int_equal(p.code, 2);
+    proc_free(&p);
+
+    p = RUN("compare", ROOMY, ROOMY, "-p", "static", "-o", out, "-q");
+    assert_int_equal(p.code, 2); /* two scenarios named "roomy" */
+    assert_non_null(strstr(p.err, "both named 'roomy'"));
+    proc_free(&p);
+
+    /* absolute condition that holds: exit 1, named per scenario and policy */
+    p = RUN("compare", ROOMY, TIGHT, "-p", "static,proportional", "--seeds", "2", "-o", out,
+            "--no-plots", "-q", "--fail-if", "stall_s > 1m");
+    assert_int_equal(p.code, 1);
+    assert_non_null(strstr(p.err, "fail-if: tight / static: stall_s = "));
+    assert_null(strstr(p.err, "fail-if: roomy"));
+    assert_non_null(strstr(p.out, "scenario tight"));
+    proc_free(&p);
+
+    p = RUN("compare", ROOMY, "-p", "static", "--seeds", "2", "-o", out, "--no-plots", "-q",
+            "--fail-if", "stall_s > 1m");
+    assert_int_equal(p.code, 0);
+    assert_string_equal(p.err, "");
+    proc_free(&p);
+    rm_rf(d);
+    free(d);
+    free(out);
+}
+
+static const char *const report_files[] = {"compare.txt", "compare.md", "compare.json",
+                                           "compare.csv", "report.md"};
+
+static void same_for_any_parallelism(void **state)
+{
+    (void)state;
+    char *d = tmpdir(), *a = path2(d, "j1"), *b = path2(d, "j4");
+    proc p = RUN("compare", TIGHT, ROOMY, "-p", "static,proportional", "--seeds", "3", "-j", "1",
+                 "-o", a, "--no-plots", "-q");
+    assert_int_equal(p.code, 0);
+    proc q = RUN("compare", TIGHT, ROOMY, "-p", "static,proportional", "--seeds", "3", "-j", "4",
+                 "-o", b, "--no-plots", "-q");
+    assert_int_equal(q.code, 0);
+    assert_string_equal(p.out, q.out);
+    for (size_t i = 0; i < sizeof report_files / sizeof report_files[0]; i++) {
+        char *x = slurp(a, report_files[i]), *y = slurp(b, report_files[i]);
+        assert_non_null(x);
+        assert_non_null(y);
+        assert_string_equal(x, y);
+        free(x);
+        free(y);
+    }
+    /* every run directory, too */
+    static const char *const runs[] = {"tight/static-s1", "tight/proportional-s3",
+                                       "roomy/proportional-s2"};
+    for (size_t i = 0; i < 3; i++) {
+        char *ra = path2(a, runs[i]), *rb = path2(b, runs[i]);
+        char *x = slurp(ra, "summary.json"), *y = slurp(rb, "summary.json");
+        assert_non_null(x);
+        assert_string_equal(x, y);
+        free(x);
+        free(y);
+        free(ra);
+        free(rb);
+    }
+    /* the plot scripts are there even with --no-plots */
+    char *gp = slurp(a, "plots/tight-metrics.gp");
+    assert_non_null(gp);
+    free(gp);
+    proc_free(&p);
+    proc_free(&q);
+    rm_rf(d);
+    free(d);
+    free(a);
+    free(b);
+}
+
+static void formats_on_stdout_and_golden(void **state)
+{
+    (void)state;
+    static const char *const fmts[] = {"text", "markdown", "json", "csv"};
+    char *d = tmpdir(), *out = path2(d, "out");
+    for (size_t i = 0; i < 4; i++) {
+        proc p = RUN("compare", TIGHT, ROOMY, "-p", "static,proportional", "--seeds", "3", "-o",
+                     out, "--no-plots", "-q", "--format", fmts[i], "-j", "2");
+        assert_int_equal(p.code, 0);
+        char *file = slurp(out, report_files[i]);
+        assert_non_null(file);
+        assert_string_equal(p.out, file);
+        char golden[64];
+        snprintf(golden, sizeof golden, "e2e/%s", report_files[i]);
+        check_golden(golden, file);
+        free(file);
+        proc_free(&p);
+    }
+    rm_rf(d);
+    free(d);
+    free(out);
+}
+
+static void baseline_gate(void **state)
+{
+    (void)state;
+    char *d = tmpdir(), *out = path2(d, "out"), *base = path2(d, "base.json");
+    proc p = RUN("compare", TIGHT, "-p", "static,proportional", "--seeds", "2", "-o", out,
+                 "--no-plots", "-q", "--save-baseline", base);
+    assert_int_equal(p.code, 0);
+    char *saved = read_file(base), *json = slurp(out, "compare.json");
+    assert_non_null(saved);
+    assert_string_equal(saved, json); /* the baseline is compare.json */
+    free(saved);
+    free(json);
+    proc_free(&p);
+
+    /* the same results against themselves: nothing is worse */
+    p = RUN("compare", TIGHT, "-p", "static,proportional", "--seeds", "2", "-o", out,
+            "--no-plots", "-q", "--baseline", base, "--fail-if", "stall_s>+0% || fairness<-0%");
+    assert_int_equal(p.code, 0);
+    assert_string_equal(p.err, "");
+    proc_free(&p);
+
+    /* a threshold below the baseline: tripped, with the numbers */
+    p = RUN("compare", TIGHT, "-p", "static,proportional", "--seeds", "2", "-o", out,
+            "--no-plots", "-q", "--baseline", base, "--fail-if", "stall_s>-50%");
+    assert_int_equal(p.code, 1);
+    assert_non_null(strstr(p.err, "fail-if: tight / static: stall_s = "));
+    assert_non_null(strstr(p.err, "(baseline "));
+    assert_non_null(strstr(p.err, " -50%)\n"));
+    proc_free(&p);
+
+    /* a policy the baseline lacks: a note, and its relative test is false */
+    p = RUN("compare", TIGHT, "-p", "static,mom", "--seeds", "2", "-o", out, "--no-plots",
+            "--baseline", base, "--fail-if", "stall_s>+0%");
+    assert_int_equal(p.code, 0);
+    assert_non_null(strstr(p.err, "has no results for tight / mom"));
+    proc_free(&p);
+
+    /* a broken baseline is bad input */
+    write_text(base, "{\"version\": \"0.1.0\"}\n");
+    p = RUN("compare", TIGHT, "-p", "static", "--seeds", "2", "-o", out, "--no-plots", "-q",
+            "--baseline", base, "--fail-if", "stall_s>+0%");
+    assert_int_equal(p.code, 2);
+    assert_non_null(strstr(p.err, "missing required key 'seeds'"));
+    proc_free(&p);
+    rm_rf(d);
+    free(d);
+    free(out);
+    free(base);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    const char *b = getenv("BALLOONSIM");
+    snprintf(bin, sizeof bin, "%s", b && *b ? b : "./balloonsim");
+    if (access(bin, X_OK) != 0) {
+        fprintf(stderr, "test_compare: no balloonsim binary at %s (make balloonsim)\n", bin);
+        return -1;
+    }
+    return 0;
+}
+
+int main(void)
+{
+    const struct CMUnitTest lib[] = {
+        cmocka_unit_test(ci_against_t_tables),
+        cmocka_unit_test(ci_edge_cases),
+        cmocka_unit_test(rank_by_parsing),
+        cmocka_unit_test(ranking),
+        cmocka_unit_test(formats_against_golden),
+        cmocka_unit_test(same_numbers_in_every_format),
+        cmocka_unit_test(baseline_round_trip),
+        cmocka_unit_test(baseline_errors_have_positions),
+        cmocka_unit_test(fail_if_messages),
+    };
+    const struct CMUnitTest cmd[] = {
+        cmocka_unit_test(exit_codes_and_messages),
+        cmocka_unit_test(same_for_any_parallelism),
+        cmocka_unit_test(formats_on_stdout_and_golden),
+        cmocka_unit_test(baseline_gate),
+    };
+    int failed = cmocka_run_group_tests_name("compare library", lib, NULL, NULL);
+    failed += cmocka_run_group_tests_name("compare command", cmd, setup, NULL);
+    return failed;
+}
