@@ -56,11 +56,33 @@
  *    of its need (FB_GROW_BAND).  With the slow release this keeps target
  *    reversals rare and balloon traffic low.
  *
+ * 5. Lending (`lend`, on by default).  model.md: the host backs only what a
+ *    guest touched (H), so memory a guest never touched costs nothing.  The
+ *    layers above promise no guest memory another holds; that wastes the
+ *    memory of a mostly idle fleet (MoM, which lets idle guests keep their
+ *    memory, had far fewer kills on the Bitbrains-like scenarios).  With
+ *    lending, while the guests' needs (+ headroom + cache) fit the pool:
+ *    - backed: an estimate of H, the most A - F seen since the balloon last
+ *      took A below it;
+ *    - touched memory above need + headroom + cache is taken back at once
+ *      when it exceeds `lend_trim` of the VM (a burst is over), and else,
+ *      spread evenly over the idle guests, until `lend_free` of the pool is
+ *      free on the host again: free host memory serves whichever guest
+ *      bursts, a guest's own idle memory only that guest;
+ *    - every other guest is lent up to backed + the host's free memory
+ *      (min with pool - sum backed): whichever guest bursts alone, the host
+ *      can back it; its own growth to its need comes first, in proportion
+ *      when growing guests need more than is free (pacing);
+ *    - changes below the dead band are not made.
+ *    When the needs exceed the pool lending stops (the guaranteed split
+ *    applies, paced against backed instead of actual) until they fall below
+ *    FB_LEND_BACK of it.
+ *
  * Per-VM state lives in the per-host state: by scenario index in a
  * simulation (slots made at setup, so ticks do not allocate), by name in
  * `balloonsim decide`, where each call is one tick of `interval` and the
  * state round-trips as policy_state {vms: {NAME: {need, peak, boost,
- * swapped, demand, down}}} (bytes; down a bool). */
+ * swapped, demand, backed, down}}} (bytes; down a bool). */
 #include "pol.h"
 #include "fill.h"
 #include "../sim/output.h"
@@ -86,6 +108,9 @@ __extension__ typedef __int128 fb_i128; /* sums of byte counts over many VMs */
  * for by as small shrinks of the others, were most of the target reversals
  * in tuning (docs/policies/feedback.md). */
 #define FB_GROW_BAND 0.25
+/* Lending stops when the guests' needs exceed the pool and starts again
+ * only when they are below this share of it. */
+#define FB_LEND_BACK 0.85
 
 typedef struct fb_cfg {
     double headroom;       /* fraction of need */
@@ -98,6 +123,9 @@ typedef struct fb_cfg {
     int64_t host_reserve;  /* bytes kept free on the host */
     bool spare_keep;       /* spare: keep (true) or share (false) */
     bool pace;             /* grow only into memory free now */
+    bool lend;             /* let guests keep memory the host does not back */
+    double lend_free;      /* fraction of the pool kept free on the host when lending */
+    double lend_trim;      /* idle touched memory taken back at once above this share of max */
     bs_time interval;      /* the scenario's (decide: the default) */
     size_t n_hosts;
     size_t *first_vm, *n_vms; /* per host, from the scenario; NULL in `decide` */
@@ -109,10 +137,12 @@ typedef struct fb_vm {
     bool have;        /* has seen a report */
     bs_time last;     /* time of that report's tick */
     double need, peak, boost, swapped, demand; /* bytes */
+    double backed;    /* estimate of the host memory backing it (H): what it touched */
     bool down;        /* demand collapsed to 0 and has not come back */
 } fb_vm;
 
 typedef struct fb_state {
+    bool no_lend; /* lending stopped: the needs did not fit the pool */
     size_t first_vm, n_direct; /* simulation: slot = view.vm - first_vm */
     fb_vm *vms;
     size_t n_vms, cap_vms;
@@ -123,6 +153,7 @@ typedef struct fb_state {
     int64_t *layer[FB_LAYERS];
     int64_t *need, *x, *shares;
     int64_t *actual, *target, *base, *goal; /* for pacing */
+    int64_t *want, *idle, *flo, *y;         /* for lending */
     pol_fill_ev *ev;
 } fb_state;
 
@@ -147,6 +178,9 @@ static const fb_cfg fb_defaults = {
     .host_reserve = 0,
     .spare_keep = false,
     .pace = true,
+    .lend = true,
+    .lend_free = 0.20,
+    .lend_trim = 0.25,
     .interval = FB_DEFAULT_INTERVAL,
 };
 
@@ -202,6 +236,14 @@ static bs_rc fb_configure(cfg_ctx *cx, const cfg_node *params, const char *path,
         if (size_param(cx, params, path, "host_reserve", &c->host_reserve) != BS_OK) rc = BS_ERR_INPUT;
         if (cfg_get_bool(cx, params, path, "pace", false, c->pace, &c->pace) != BS_OK)
             rc = BS_ERR_INPUT;
+        if (cfg_get_bool(cx, params, path, "lend", false, c->lend, &c->lend) != BS_OK)
+            rc = BS_ERR_INPUT;
+        if (cfg_get_fraction(cx, params, path, "lend_trim", false, c->lend_trim,
+                             &c->lend_trim) != BS_OK)
+            rc = BS_ERR_INPUT;
+        if (cfg_get_fraction(cx, params, path, "lend_free", false, c->lend_free,
+                             &c->lend_free) != BS_OK)
+            rc = BS_ERR_INPUT;
         const char *spare = "share";
         if (cfg_get_string(cx, params, path, "spare", false, "share", &spare) != BS_OK) {
             rc = BS_ERR_INPUT;
@@ -246,6 +288,10 @@ static void scratch_release(fb_state *st) {
     free(st->target);
     free(st->base);
     free(st->goal);
+    free(st->want);
+    free(st->idle);
+    free(st->flo);
+    free(st->y);
     free(st->ev);
 }
 
@@ -262,6 +308,10 @@ static bs_rc scratch_reserve(fb_state *st, size_t n) {
     ok = (g.target = malloc(n * sizeof *g.target)) != NULL && ok;
     ok = (g.base = malloc(n * sizeof *g.base)) != NULL && ok;
     ok = (g.goal = malloc(n * sizeof *g.goal)) != NULL && ok;
+    ok = (g.want = malloc(n * sizeof *g.want)) != NULL && ok;
+    ok = (g.idle = malloc(n * sizeof *g.idle)) != NULL && ok;
+    ok = (g.flo = malloc(n * sizeof *g.flo)) != NULL && ok;
+    ok = (g.y = malloc(n * sizeof *g.y)) != NULL && ok;
     ok = (g.ev = malloc(2 * n * sizeof *g.ev)) != NULL && ok;
     if (!ok) {
         scratch_release(&g);
@@ -279,6 +329,10 @@ static bs_rc scratch_reserve(fb_state *st, size_t n) {
     st->target = g.target;
     st->base = g.base;
     st->goal = g.goal;
+    st->want = g.want;
+    st->idle = g.idle;
+    st->flo = g.flo;
+    st->y = g.y;
     st->ev = g.ev;
     return BS_OK;
 }
@@ -375,6 +429,10 @@ static void observe(const fb_cfg *c, fb_vm *r, const pol_vm_view *v, bs_time now
     if (r->have) dt = now > r->last ? (double)(now - r->last) : (double)c->interval;
     double max = (double)clamp64(v->max, 0, UNIT_MAX_BYTES);
     double actual = (double)clamp64(v->actual, 0, UNIT_MAX_BYTES);
+    /* Backing: the host holds what the guest touched, min(D, A) + C = A - F
+     * at the report, until the balloon takes it (model.md, host residency). */
+    double touched = v->free >= 0 ? actual - (double)v->free : actual;
+    r->backed = BS_MIN(actual, BS_MAX(r->backed, touched));
     double d;
     if (v->committed >= 0) {
         d = (double)v->committed;
@@ -400,6 +458,80 @@ static void observe(const fb_cfg *c, fb_vm *r, const pol_vm_view *v, bs_time now
     r->demand = d;
     r->have = true;
     r->last = now;
+}
+
+/* Lending (see the top of the file): st->x holds the guaranteed split on
+ * entry, the targets on return.  Returns false when the guests' needs do
+ * not fit the pool: then nothing is lent and the guaranteed split stands. */
+static bool lend(const fb_cfg *c, fb_state *st, const pol_host_view *host,
+                 const pol_vm_view *vms, size_t m, fb_i128 pool) {
+    fb_i128 s_idle = 0, s_b = 0, s_lo = 0;
+    for (size_t j = 0; j < m; j++) {
+        const pol_vm_view *v = &vms[st->idx[j]];
+        const fb_vm *r = st->rec[j];
+        int64_t hi = clamp64(v->max, 0, UNIT_MAX_BYTES), lo = clamp64(v->min, 0, hi);
+        double need = r->need + r->boost;
+        double room = BS_MAX(need * c->headroom, (double)c->headroom_min);
+        double cache = (double)BS_MAX(v->cache, 0);
+        int64_t b = level(r->backed, 0, hi);
+        st->idle[j] = level(need + room + cache, lo, hi); /* the backing it uses */
+        st->actual[j] = b;
+        s_idle += st->idle[j];
+        s_b += b;
+    }
+    /* Needs beyond the pool: stop lending (the guaranteed, stall-minimising
+     * split applies) until they fall well below it again (FB_LEND_BACK), so
+     * that a host near its limit does not switch at every tick. */
+    if (s_idle > pool) st->no_lend = true;
+    else if ((double)s_idle <= FB_LEND_BACK * (double)pool) st->no_lend = false;
+    if (st->no_lend) return false;
+    for (size_t j = 0; j < m; j++) {
+        st->flo[j] = BS_MIN(st->actual[j], st->idle[j]);
+        s_lo += st->flo[j];
+    }
+    /* Host memory free now: what a guest bursting alone can touch. */
+    fb_i128 avail = (fb_i128)clamp64(host->free, 0, UNIT_MAX_BYTES) -
+                    clamp64(host->swap_used, 0, UNIT_MAX_BYTES) -
+                    clamp64(c->host_reserve, 0, UNIT_MAX_BYTES);
+    avail = BS_MIN(avail, pool - s_b);
+    if (avail < 0) avail = 0;
+    /* Take back touched memory idle guests hold until the host has
+     * `lend_free` of the pool free again: free host memory serves whichever
+     * guest bursts, a guest's own idle memory only that guest. */
+    fb_i128 goal = (fb_i128)(c->lend_free * (double)(pool > 0 ? pool : 0));
+    fb_i128 keep = s_b - BS_MAX(goal - avail, 0);
+    if (keep < s_lo) keep = s_lo;
+    int64_t K = keep >= UNIT_MAX_BYTES ? UNIT_MAX_BYTES : (int64_t)keep;
+    pol_fill_even(st->flo, st->actual, m, K, st->y);
+    bool host_pressure = host->swap_used > 0;
+    fb_i128 grow = 0;
+    for (size_t j = 0; j < m; j++) grow += BS_MAX(st->idle[j] - st->actual[j], 0);
+    for (size_t j = 0; j < m; j++) {
+        const pol_vm_view *v = &vms[st->idx[j]];
+        int64_t hi = clamp64(v->max, 0, UNIT_MAX_BYTES), lo = clamp64(v->min, 0, hi);
+        int64_t cur = clamp64(v->target, lo, hi), b = st->actual[j];
+        double band = c->deadband * (double)hi;
+        int64_t t;
+        if ((double)(b - st->idle[j]) >= c->lend_trim * (double)hi) {
+            t = BS_MAX(st->idle[j], lo); /* a burst is over: give back what it touched */
+        } else if ((double)(b - st->y[j]) >= band || (host_pressure && st->y[j] < b)) {
+            t = BS_MAX(st->y[j], lo); /* give back idle touched memory */
+        } else {
+            /* Lent: untouched memory costs the host nothing until touched;
+             * at most what the host could back if this guest burst alone
+             * (its own growth to its need first, in proportion when the
+             * growing guests together need more than is free). */
+            fb_i128 g = BS_MAX(st->idle[j] - b, 0);
+            if (grow > avail && grow > 0) g = g * avail / grow;
+            fb_i128 top = (fb_i128)b + BS_MAX(g, avail);
+            t = top >= hi ? hi : (int64_t)top;
+            t = clamp64(t, lo, hi);
+            if ((double)(t > cur ? t - cur : cur - t) < band && !(t < cur && host_pressure))
+                t = cur;
+        }
+        st->x[j] = t;
+    }
+    return true;
 }
 
 /* Layers, allocation and damping for the m managed VMs collected in st. */
@@ -464,10 +596,14 @@ static void allocate(const fb_cfg *c, fb_state *st, const pol_host_view *host,
             }
         }
     }
-    if (c->pace) {
+    if (c->lend && lend(c, st, host, vms, m, pool)) {
+        /* targets set */
+    } else if (c->pace) {
         for (size_t j = 0; j < m; j++) {
             const pol_vm_view *v = &vms[st->idx[j]];
             st->actual[j] = clamp64(v->actual, 0, UNIT_MAX_BYTES);
+            /* lent memory nobody touched is not held on the host */
+            if (c->lend) st->actual[j] = BS_MIN(st->actual[j], level(st->rec[j]->backed, 0, UNIT_MAX_BYTES));
             st->target[j] = clamp64(v->target, 0, UNIT_MAX_BYTES);
         }
         pol_fill_pace(st->layer[0], st->actual, st->target, st->need, m, p, st->ev, st->base,
@@ -517,8 +653,8 @@ static bs_rc fb_decide(const void *cfg, void *state, bs_time now, const pol_host
 /* ---- `decide` state: {vms: {NAME: {need, peak, boost, swapped, demand,
  * down}}}, bytes (down: a bool) ---- */
 
-#define FB_STATE_KEYS "need, peak, boost, swapped, demand, down"
-#define FB_NUM_KEYS 5
+#define FB_STATE_KEYS "need, peak, boost, swapped, demand, backed, down"
+#define FB_NUM_KEYS 6
 
 static bs_rc fb_state_load(cfg_ctx *cx, const cfg_node *node, const char *path, void *state) {
     fb_state *st = state;
@@ -531,7 +667,8 @@ static bs_rc fb_state_load(cfg_ctx *cx, const cfg_node *node, const char *path, 
     cfg_path_key(p, path, "vms");
     if (cfg_expect_map(cx, vs, p) != BS_OK) return BS_ERR_INPUT;
     bs_rc rc = BS_OK;
-    static const char *const keys[FB_NUM_KEYS] = {"need", "peak", "boost", "swapped", "demand"};
+    static const char *const keys[FB_NUM_KEYS] = {"need", "peak", "boost", "swapped", "demand",
+                                                      "backed"};
     for (size_t e = 0; e < vs->n; e++) {
         const char *name = vs->entries[e].key;
         const cfg_node *vn = vs->entries[e].val;
@@ -571,6 +708,7 @@ static bs_rc fb_state_load(cfg_ctx *cx, const cfg_node *node, const char *path, 
         r->boost = val[2];
         r->swapped = val[3];
         r->demand = val[4];
+        r->backed = val[5];
         r->down = down;
         r->have = true;
         r->last = 0; /* `decide` ticks at 0: the next call is one interval later */
@@ -593,10 +731,10 @@ static void fb_state_dump(FILE *f, const void *state) {
          * carried one by less than a byte per value. */
         fprintf(f,
                 ": {\"need\": %lld, \"peak\": %lld, \"boost\": %lld, \"swapped\": %lld, "
-                "\"demand\": %lld, \"down\": %s}",
+                "\"demand\": %lld, \"backed\": %lld, \"down\": %s}",
                 (long long)floor(r->need), (long long)floor(r->peak), (long long)floor(r->boost),
                 (long long)floor(r->swapped), (long long)floor(r->demand),
-                r->down ? "true" : "false");
+                (long long)floor(r->backed), r->down ? "true" : "false");
     }
     fputs("}}", f);
 }
@@ -625,6 +763,15 @@ static const pol_param fb_params[] = {
     {"pace", "true", "bool",
      "grow a VM only into memory no guest holds now, so that the host never pages while the "
      "others' balloons inflate"},
+    {"lend", "true", "bool",
+     "let guests keep memory they never touched (it costs the host nothing): each up to what "
+     "it touched plus the host's free memory; off: targets never add up to more than the pool"},
+    {"lend_free", "20%", "fraction",
+     "when lending: touched memory idle guests hold is taken back until this share of the "
+     "pool is free on the host"},
+    {"lend_trim", "25%", "fraction",
+     "when lending: a guest holding more than this share of its memory in touched memory above "
+     "its need + headroom is taken down to it at once (a burst is over)"},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -634,7 +781,8 @@ const pol_type pol_feedback = {
                    "(committed, or resident working set plus swap, paging), follows bursts at "
                    "once and dips slowly, and hands memory out in layers -- needs first, then "
                    "headroom, then each guest's recent peak, then spare -- so pressured guests "
-                   "grow before idle ones keep headroom; small changes are damped",
+                   "grow before idle ones keep headroom; small changes are damped; while the host has "
+                   "room, guests are lent memory they never touched, which costs it nothing",
     .params = fb_params,
     .default_interval = FB_DEFAULT_INTERVAL,
     .configure = fb_configure,

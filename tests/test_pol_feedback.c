@@ -91,7 +91,7 @@ static int64_t plus_headroom(double need) { return (int64_t)floor(need * 1.05); 
 static void test_need_plus_headroom(void **s) {
     (void)s;
     fb_run r;
-    setup_into(&r, "{spare: keep}");
+    setup_into(&r, "{spare: keep, lend: false}");
     pol_host_view h = host(16 * GiB, GiB);
     pol_vm_view v[2] = {guest("a", GiB, 8 * GiB, 4 * GiB, 2 * GiB),
                         guest("b", GiB, 8 * GiB, 3 * GiB, 4 * GiB)};
@@ -109,7 +109,7 @@ static void test_need_plus_headroom(void **s) {
 static void test_spare_by_shares_and_memory(void **s) {
     (void)s;
     fb_run r;
-    setup_into(&r, "{pace: false}");
+    setup_into(&r, "{pace: false, lend: false}");
     pol_host_view h = host(9 * GiB, 0);
     pol_vm_view v[2] = {guest("a", 512 * MiB, 8 * GiB, GiB, GiB),
                         guest("b", 512 * MiB, 4 * GiB, GiB, GiB)};
@@ -132,7 +132,7 @@ static void test_spare_by_shares_and_memory(void **s) {
 static void test_pressured_first(void **s) {
     (void)s;
     fb_run r;
-    setup_into(&r, NULL);
+    setup_into(&r, "{lend: false}");
     pol_host_view h = host(10 * GiB, 0);
     pol_vm_view v[2] = {guest("p", GiB, 8 * GiB, 4 * GiB, 6 * GiB),
                         guest("i", GiB, 8 * GiB, 6 * GiB, GiB)};
@@ -154,7 +154,7 @@ static void test_pressured_first(void **s) {
 static void test_shortfall_by_need_squared(void **s) {
     (void)s;
     fb_run r;
-    setup_into(&r, "{pace: false}");
+    setup_into(&r, "{pace: false, lend: false}");
     pol_host_view h = host(6 * GiB, 0);
     pol_vm_view v[2] = {guest("p", 512 * MiB, 8 * GiB, 2 * GiB, 6 * GiB),
                         guest("i", 512 * MiB, 8 * GiB, 3 * GiB, GiB)};
@@ -173,7 +173,7 @@ static void test_shortfall_by_need_squared(void **s) {
 static void test_dead_band(void **s) {
     (void)s;
     fb_run r;
-    setup_into(&r, "{spare: keep}");
+    setup_into(&r, "{spare: keep, lend: false}");
     pol_host_view h = host(16 * GiB, 0);
     pol_vm_view v[1] = {guest("a", GiB, 8 * GiB, 2 * GiB + 200 * MiB, 2 * GiB)};
     int64_t t[1];
@@ -188,7 +188,7 @@ static void test_dead_band(void **s) {
     assert_int_equal(t[0], POL_LEAVE);
     teardown_run(&r);
 
-    setup_into(&r, "{spare: keep, headroom: 0, headroom_min: 0}");
+    setup_into(&r, "{spare: keep, headroom: 0, headroom_min: 0, lend: false}");
     v[0] = guest("a", GiB, 8 * GiB, 1950 * MiB, 2 * GiB); /* 98 MiB < 102.4 MiB */
     v[0].committed = 2 * GiB;
     tick(&r, 10 * SEC, &h, v, 1, t);
@@ -205,7 +205,7 @@ static void test_dead_band(void **s) {
 static void test_release(void **s) {
     (void)s;
     fb_run r;
-    setup_into(&r, "{spare: keep, memory: 1s}");
+    setup_into(&r, "{spare: keep, memory: 1s, lend: false}");
     pol_host_view h = host(16 * GiB, 0);
     pol_vm_view v[1] = {guest("a", GiB, 8 * GiB, 2 * GiB, 4 * GiB)};
     int64_t t[1];
@@ -224,7 +224,7 @@ static void test_release(void **s) {
 static void test_reserve(void **s) {
     (void)s;
     fb_run r;
-    setup_into(&r, "{spare: keep, deadband: 1%}");
+    setup_into(&r, "{spare: keep, deadband: 1%, lend: false}");
     pol_host_view h = host(16 * GiB, 0);
     pol_vm_view v[1] = {guest("a", GiB, 8 * GiB, 2 * GiB, 4 * GiB)};
     int64_t t[1];
@@ -242,7 +242,7 @@ static void test_reserve(void **s) {
 static void test_kill_raises_need(void **s) {
     (void)s;
     fb_run r;
-    setup_into(&r, "{spare: keep}");
+    setup_into(&r, "{spare: keep, lend: false}");
     pol_host_view h = host(16 * GiB, 0);
     pol_vm_view v[1] = {guest("a", GiB, 8 * GiB, 2 * GiB, 2 * GiB)};
     int64_t t[1];
@@ -267,7 +267,7 @@ static void test_kill_raises_need(void **s) {
 static void test_without_committed(void **s) {
     (void)s;
     fb_run r;
-    setup_into(&r, "{spare: keep}");
+    setup_into(&r, "{spare: keep, lend: false}");
     pol_host_view h = host(16 * GiB, 0);
     /* swapping (as in the model: nothing available while the working set
      * does not fit): 3 GiB resident + 512 MiB swapped out */
@@ -281,7 +281,7 @@ static void test_without_committed(void **s) {
     assert_int_equal(t[0], plus_headroom(3.5 * GiB));
     teardown_run(&r);
 
-    setup_into(&r, "{spare: keep}");
+    setup_into(&r, "{spare: keep, lend: false}");
     v[0].swap_out = 0;
     /* paging although 3 GiB of its 5 are available: short by more than the
      * estimate sees */
@@ -300,7 +300,7 @@ static void test_without_committed(void **s) {
 static void test_left_alone(void **s) {
     (void)s;
     fb_run r;
-    setup_into(&r, "{pace: false}");
+    setup_into(&r, "{pace: false, lend: false}");
     pol_host_view h = host(16 * GiB, 0);
     pol_vm_view v[4] = {guest("a", GiB, 16 * GiB, GiB, 9 * GiB), guest("b", GiB, 8 * GiB, 4 * GiB, GiB),
                         guest("c", GiB, 8 * GiB, 2 * GiB, GiB), guest("d", GiB, 8 * GiB, 2 * GiB, GiB)};
@@ -324,6 +324,57 @@ static char *dump_state(void *state) {
     pol_feedback.state_dump(m, state);
     fclose(m);
     return buf;
+}
+
+
+/* Lending: memory a guest never touched costs the host nothing (model.md,
+ * host residency), so idle guests keep up to their whole memory while the
+ * host's free memory could back any one of them bursting alone -- even
+ * though their sizes add up to more than the pool. */
+static void test_lend_untouched(void **s) {
+    (void)s;
+    fb_run r;
+    setup_into(&r, NULL);
+    pol_host_view h = host(16 * GiB, GiB);
+    h.free = h.available = 13 * GiB; /* the two guests touched 1 GiB each */
+    pol_vm_view v[2] = {guest("a", GiB, 8 * GiB, 4 * GiB, GiB),
+                        guest("b", GiB, 8 * GiB, 4 * GiB, GiB)};
+    int64_t t[2];
+    tick(&r, 10 * SEC, &h, v, 2, t);
+    assert_int_equal(t[0], 8 * GiB); /* 1 GiB touched + 13 GiB free >= 8 GiB */
+    assert_int_equal(t[1], 8 * GiB);
+    teardown_run(&r);
+    /* Without lending the targets stay within the pool. */
+    setup_into(&r, "{lend: false}");
+    tick(&r, 10 * SEC, &h, v, 2, t);
+    assert_true(t[0] + t[1] <= 15 * GiB);
+    teardown_run(&r);
+    /* With little host memory free a guest is lent only that much. */
+    setup_into(&r, NULL);
+    h.free = h.available = 2 * GiB;
+    tick(&r, 10 * SEC, &h, v, 2, t);
+    assert_int_equal(t[0], 3 * GiB); /* 1 GiB touched + 2 GiB free: 1 GiB below */
+    assert_int_equal(t[1], 3 * GiB); /* its target, more than the 400 MiB band */
+    teardown_run(&r);
+}
+
+/* After a burst the memory it touched stays backed by the host; once the
+ * need has fallen by more than `lend_trim` of the VM's memory the guest is
+ * taken down to need + headroom at once (and lent again later). */
+static void test_lend_takes_back_burst(void **s) {
+    (void)s;
+    fb_run r;
+    setup_into(&r, NULL);
+    pol_host_view h = host(32 * GiB, GiB);
+    h.free = h.available = 25 * GiB;
+    pol_vm_view v[1] = {guest("a", GiB, 8 * GiB, 8 * GiB, 6 * GiB)};
+    int64_t t[1];
+    tick(&r, 10 * SEC, &h, v, 1, t); /* burst: 6 GiB touched */
+    v[0] = guest("a", GiB, 8 * GiB, 8 * GiB, GiB);
+    tick(&r, 3600 * SEC, &h, v, 1, t); /* an hour later demand is 1 GiB */
+    double need = (double)GiB + 5.0 * (double)GiB * exp2(-3600.0 / 300.0);
+    assert_int_equal(t[0], (int64_t)floor(need + 128.0 * (double)MiB));
+    teardown_run(&r);
 }
 
 /* `balloonsim decide` carries the estimates by name: what is dumped loads
@@ -405,7 +456,8 @@ static void test_listed(void **s) {
     assert_ptr_equal(t, &pol_feedback);
     assert_false(t->needs_truth);
     const char *names[] = {"headroom", "headroom_min", "release", "memory", "kill_boost",
-                           "pressure_step", "deadband", "host_reserve", "spare", "pace"};
+                           "pressure_step", "deadband", "host_reserve", "spare", "pace",
+                           "lend", "lend_free", "lend_trim"};
     size_t k = 0;
     for (; t->params[k].name != NULL; k++) {
         assert_true(k < sizeof names / sizeof *names);
@@ -546,6 +598,8 @@ int main(void) {
         cmocka_unit_test(test_kill_raises_need),
         cmocka_unit_test(test_without_committed),
         cmocka_unit_test(test_left_alone),
+        cmocka_unit_test(test_lend_untouched),
+        cmocka_unit_test(test_lend_takes_back_burst),
         cmocka_unit_test(test_state_round_trip),
         cmocka_unit_test(test_without_state),
         cmocka_unit_test(test_listed),
