@@ -70,6 +70,7 @@
  * on again starts afresh on ESX.  Tables are allocated at setup, sized from
  * the scenario, so decide() does not allocate in a run. */
 #include "pol.h"
+#include "../sim/output.h"
 #include "../sim/scenario.h"
 #include "../sim/units.h"
 
@@ -563,16 +564,6 @@ static bs_rc esx_decide(const void *cfg, void *state, bs_time now, const pol_hos
 
 /* ---- policy_state for `balloonsim decide` ---- */
 
-static void json_str(FILE *f, const char *s) {
-    fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)(s != NULL ? s : ""); *p; p++) {
-        if (*p == '"' || *p == '\\') fprintf(f, "\\%c", *p);
-        else if (*p < 0x20) fprintf(f, "\\u%04x", *p);
-        else fputc(*p, f);
-    }
-    fputc('"', f);
-}
-
 static void esx_state_dump(FILE *f, const void *state) {
     const esx_state *st = state;
     fprintf(f, "{\"state\": \"%s\", \"vms\": {", level_names[st->level]);
@@ -582,7 +573,7 @@ static void esx_state_dump(FILE *f, const void *state) {
         if (!t->has) continue;
         if (!first) fputs(", ", f);
         first = false;
-        json_str(f, t->name);
+        out_json_string(f, t->name);
         fprintf(f, ": {\"slow\": %lld, \"fast\": %lld, \"period\": %lld", (long long)t->slow,
                 (long long)t->fast, (long long)t->period);
         if (t->peak >= 0) fprintf(f, ", \"peak\": %lld", (long long)t->peak);

@@ -57,6 +57,7 @@
  * can never fire; a target the original computes below 0 (Xen rejects it)
  * is recorded as last_target but not applied. */
 #include "pol.h"
+#include "../sim/output.h"
 #include "../sim/scenario.h"
 
 #include <assert.h>
@@ -790,16 +791,6 @@ static bs_rc qm_decide(const void *cfg, void *state, bs_time now, const pol_host
 /* ------------------------------------------------------------------ */
 /* policy_state for `balloonsim decide`                                */
 
-static void json_str(FILE *f, const char *s) {
-    fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)(s != NULL ? s : ""); *p; p++) {
-        if (*p == '"' || *p == '\\') fprintf(f, "\\%c", *p);
-        else if (*p < 0x20) fprintf(f, "\\u%04x", *p);
-        else fputc(*p, f);
-    }
-    fputc('"', f);
-}
-
 static const char *const bal_names[] = {"idle", "running", "ok", "failed"};
 
 static void qm_state_dump(FILE *f, const void *state) {
@@ -808,7 +799,7 @@ static void qm_state_dump(FILE *f, const void *state) {
     for (size_t k = 0; k < st->n_order; k++) {
         const qm_dom *d = &st->d[st->order[k]];
         if (k) fputs(", ", f);
-        json_str(f, d->name != NULL ? d->name : d->vname);
+        out_json_string(f, d->name != NULL ? d->name : d->vname);
         fprintf(f, ": {\"meminfo_kb\": %" PRId64 ", \"mem_used\": ", d->prev_used_kb);
         if (d->mem_used == QM_NONE) fputs("null", f);
         else fprintf(f, "%" PRId64, d->mem_used);
@@ -827,7 +818,7 @@ static void qm_state_dump(FILE *f, const void *state) {
         for (size_t k = 0; k < st->n_reqs; k++) {
             const qm_dom *d = &st->d[st->reqs[k]];
             fputs(k ? ", {\"vm\": " : "{\"vm\": ", f);
-            json_str(f, d->name != NULL ? d->name : d->vname);
+            out_json_string(f, d->name != NULL ? d->name : d->vname);
             fprintf(f, ", \"target\": %" PRId64 "}", d->req);
         }
         fprintf(f, "], \"next\": %zu, \"tries\": %d}", st->pos, st->ntries);

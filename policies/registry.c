@@ -10,6 +10,7 @@
  * `balloonsim decide`, so a decision tested on a snapshot is the decision
  * that runs. */
 #include "pol.h"
+#include "../sim/output.h"
 #include "../sim/units.h"
 
 #include <assert.h>
@@ -55,31 +56,6 @@ bs_rc pol_decide_all(const pol_type *type, const void *cfg, void *state, bs_time
 
 /* ---- listing ---- */
 
-/* A JSON string literal: quotes, backslashes and control characters escaped;
- * other bytes (UTF-8 included) pass through.  NULL prints null. */
-static void json_str(FILE *f, const char *s) {
-    if (s == NULL) {
-        fputs("null", f);
-        return;
-    }
-    fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
-        switch (*p) {
-        case '"': fputs("\\\"", f); break;
-        case '\\': fputs("\\\\", f); break;
-        case '\b': fputs("\\b", f); break;
-        case '\f': fputs("\\f", f); break;
-        case '\n': fputs("\\n", f); break;
-        case '\r': fputs("\\r", f); break;
-        case '\t': fputs("\\t", f); break;
-        default:
-            if (*p < 0x20) fprintf(f, "\\u%04x", *p);
-            else fputc(*p, f);
-        }
-    }
-    fputc('"', f);
-}
-
 static size_t count_params(const pol_type *t) {
     size_t n = 0;
     if (t->params != NULL)
@@ -94,22 +70,22 @@ static void print_json(FILE *f) {
         const pol_type *t = types[i];
         fputs(i ? ",\n  {\n" : "\n  {\n", f);
         fputs("    \"name\": ", f);
-        json_str(f, t->name);
+        out_json_string(f, t->name);
         fputs(",\n    \"description\": ", f);
-        json_str(f, t->description);
+        out_json_string(f, t->description);
         fputs(",\n    \"params\": [", f);
         size_t np = count_params(t);
         for (size_t k = 0; k < np; k++) {
             const pol_param *p = &t->params[k];
             fputs(k ? ",\n      {\n" : "\n      {\n", f);
             fputs("        \"name\": ", f);
-            json_str(f, p->name);
+            out_json_string(f, p->name);
             fputs(",\n        \"default\": ", f);
-            json_str(f, p->dflt);
+            out_json_string(f, p->dflt);
             fputs(",\n        \"unit\": ", f);
-            json_str(f, p->unit);
+            out_json_string(f, p->unit);
             fputs(",\n        \"description\": ", f);
-            json_str(f, p->description);
+            out_json_string(f, p->description);
             fputs("\n      }", f);
         }
         fputs(np ? "\n    ]\n  }" : "]\n  }", f);

@@ -33,6 +33,7 @@
  * Per-VM state is only the reserve fixed at start; it lives in slots indexed
  * by scenario VM (simulator) or by name (`decide`), allocated up front. */
 #include "pol.h"
+#include "../sim/output.h"
 #include "../sim/scenario.h"
 
 #include <assert.h>
@@ -339,23 +340,13 @@ static bs_rc sb_decide(const void *cfg, void *state, bs_time now, const pol_host
 /* ------------------------------------------------------------------ */
 /* policy_state: {"VM": {"reserved_mb": N}, ...}                        */
 
-static void json_str(FILE *f, const char *s) {
-    fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)(s != NULL ? s : ""); *p; p++) {
-        if (*p == '"' || *p == '\\') fprintf(f, "\\%c", *p);
-        else if (*p < 0x20) fprintf(f, "\\u%04x", *p);
-        else fputc(*p, f);
-    }
-    fputc('"', f);
-}
-
 static void sb_state_dump(FILE *f, const void *state) {
     const sb_state *st = state;
     fputc('{', f);
     for (size_t k = 0; k < st->n_order; k++) {
         const sb_vm *g = &st->v[st->order[k]];
         if (k) fputs(", ", f);
-        json_str(f, g->name != NULL ? g->name : g->vname);
+        out_json_string(f, g->name != NULL ? g->name : g->vname);
         fprintf(f, ": {\"reserved_mb\": %" PRIu32 "}", g->reserved_mb);
     }
     fputc('}', f);

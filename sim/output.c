@@ -170,6 +170,10 @@ void out_format_double(char buf[40], double v)
 
 void out_json_string(FILE *f, const char *s)
 {
+    if (s == NULL) { /* an absent string: JSON's null */
+        fputs("null", f);
+        return;
+    }
     putc('"', f);
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         switch (*p) {

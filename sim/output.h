@@ -49,7 +49,7 @@ void out_format_seconds(char buf[40], bs_time t);  /* "12", "0.25", "4.1" */
  * Always '.' as the decimal point, whatever the locale. */
 void out_format_double(char buf[40], double v);
 /* A JSON string literal, quotes included, escaped per RFC 8259. */
-void out_json_string(FILE *f, const char *s);
+void out_json_string(FILE *f, const char *s); /* NULL prints null */
 /* `mkdir -p`: create dir and its missing parents (mode 0777 & ~umask). */
 bs_rc out_mkdirs(const char *dir);
 
