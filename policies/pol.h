@@ -126,6 +126,19 @@ bs_rc pol_decide_all(const pol_type *type, const void *cfg, void *state, bs_time
                      const pol_host_view *host, const pol_vm_view *vms, size_t n,
                      int64_t *targets);
 
+/* Where each host's VMs sit in scen.vms, kept by policies whose per-host
+ * state needs it (state_new only gets the host's index).  Empty (n == 0)
+ * without a scenario, as in `decide`. */
+typedef struct pol_hosts {
+    size_t n;
+    size_t *first, *count; /* host h: vms[first[h] .. first[h] + count[h]) */
+} pol_hosts;
+
+bs_rc pol_hosts_init(pol_hosts *h, const struct scen *sc); /* sc may be NULL */
+void pol_hosts_free(pol_hosts *h);
+/* false when unknown (no scenario, or host out of range) */
+bool pol_hosts_range(const pol_hosts *h, size_t host, size_t *first, size_t *count);
+
 /* The built-in types (one file each in policies/), listed by pol_types(). */
 extern const pol_type pol_static;       /* policies/static.c */
 extern const pol_type pol_proportional; /* policies/proportional.c */

@@ -93,9 +93,7 @@ typedef struct qm_cfg {
     double cache_factor;  /* cache-margin-factor */
     int64_t threshold_kb; /* meminfo-writer's first argument */
     char *dom0;           /* the VM treated as dom0 ("" none) */
-    /* With a scenario: host h's VMs are vms[first[h] .. first[h] + count[h]). */
-    size_t n_hosts;
-    size_t *first, *count;
+    pol_hosts hosts; /* with a scenario: where each host's VMs are */
 } qm_cfg;
 
 /* One domain, as qmemman's DomainState plus its guest's meminfo-writer. */
@@ -153,8 +151,7 @@ static void qm_free_config(void *cfg) {
     qm_cfg *c = cfg;
     if (c == NULL) return;
     free(c->dom0);
-    free(c->first);
-    free(c->count);
+    pol_hosts_free(&c->hosts);
     free(c);
 }
 
@@ -216,16 +213,7 @@ static bs_rc qm_configure(cfg_ctx *cx, const cfg_node *params, const char *path,
     }
     c->dom0 = strdup(dom0);
     if (c->dom0 == NULL) rc = BS_ERR_INTERNAL;
-    if (rc == BS_OK && sc != NULL) {
-        c->n_hosts = sc->n_hosts;
-        c->first = calloc(sc->n_hosts ? sc->n_hosts : 1, sizeof *c->first);
-        c->count = calloc(sc->n_hosts ? sc->n_hosts : 1, sizeof *c->count);
-        if (c->first == NULL || c->count == NULL) rc = BS_ERR_INTERNAL;
-        for (size_t h = 0; rc == BS_OK && h < sc->n_hosts; h++) {
-            c->first[h] = sc->hosts[h].first_vm;
-            c->count[h] = sc->hosts[h].n_vms;
-        }
-    }
+    if (rc == BS_OK) rc = pol_hosts_init(&c->hosts, sc);
     if (rc != BS_OK) {
         qm_free_config(c);
         return rc;
@@ -279,10 +267,7 @@ static bs_rc qm_state_new(const void *cfg, size_t host, void **state) {
     const qm_cfg *c = cfg;
     qm_state *st = calloc(1, sizeof *st);
     if (st == NULL) return BS_ERR_INTERNAL;
-    if (c != NULL && c->first != NULL && host < c->n_hosts) {
-        st->first_vm = c->first[host];
-        st->n_host_vms = c->count[host];
-    }
+    if (c != NULL) pol_hosts_range(&c->hosts, host, &st->first_vm, &st->n_host_vms);
     bs_rc rc = reserve(st, BS_MAX(st->n_host_vms, 1));
     if (rc != BS_OK) {
         qm_free_state(st);

@@ -10,10 +10,12 @@
  * `balloonsim decide`, so a decision tested on a snapshot is the decision
  * that runs. */
 #include "pol.h"
+#include "../sim/scenario.h"
 #include "../sim/output.h"
 #include "../sim/units.h"
 
 #include <assert.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Listing order is part of the output; later policies go at the marked place. */
@@ -52,6 +54,39 @@ bs_rc pol_decide_all(const pol_type *type, const void *cfg, void *state, bs_time
     for (size_t i = 0; i < n; i++) targets[i] = POL_LEAVE;
     if (type->decide == NULL) return BS_OK; /* default: leave everything alone */
     return type->decide(cfg, state, now, host, vms, n, targets);
+}
+
+/* ---- host ranges ---- */
+
+bs_rc pol_hosts_init(pol_hosts *h, const struct scen *sc) {
+    memset(h, 0, sizeof *h);
+    if (sc == NULL) return BS_OK;
+    size_t n = sc->n_hosts ? sc->n_hosts : 1;
+    h->first = calloc(n, sizeof *h->first);
+    h->count = calloc(n, sizeof *h->count);
+    if (h->first == NULL || h->count == NULL) {
+        pol_hosts_free(h);
+        return BS_ERR_INTERNAL;
+    }
+    h->n = sc->n_hosts;
+    for (size_t i = 0; i < sc->n_hosts; i++) {
+        h->first[i] = sc->hosts[i].first_vm;
+        h->count[i] = sc->hosts[i].n_vms;
+    }
+    return BS_OK;
+}
+
+void pol_hosts_free(pol_hosts *h) {
+    free(h->first);
+    free(h->count);
+    memset(h, 0, sizeof *h);
+}
+
+bool pol_hosts_range(const pol_hosts *h, size_t host, size_t *first, size_t *count) {
+    if (h == NULL || host >= h->n) return false;
+    *first = h->first[host];
+    *count = h->count[host];
+    return true;
 }
 
 /* ---- listing ---- */

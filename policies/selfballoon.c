@@ -54,8 +54,7 @@ typedef struct sb_cfg {
     bool reserved_is_fraction;
     int64_t reserved_ppm;    /* fraction of totalram_pages at start, in ppm */
     uint32_t reserved_mb;    /* when given as a size */
-    size_t n_hosts;
-    size_t *first, *count;   /* host h's VMs: vms[first[h] .. first[h] + count[h]) */
+    pol_hosts hosts;         /* with a scenario: where each host's VMs are */
 } sb_cfg;
 
 typedef struct sb_vm {
@@ -79,8 +78,7 @@ typedef struct sb_state {
 static void sb_free_config(void *cfg) {
     sb_cfg *c = cfg;
     if (c == NULL) return;
-    free(c->first);
-    free(c->count);
+    pol_hosts_free(&c->hosts);
     free(c);
 }
 
@@ -167,16 +165,7 @@ static bs_rc sb_configure(cfg_ctx *cx, const cfg_node *params, const char *path,
         }
         c->totalreserve = (uint64_t)BS_MAX(tr, 0);
     }
-    if (rc == BS_OK && sc != NULL) {
-        c->n_hosts = sc->n_hosts;
-        c->first = calloc(sc->n_hosts ? sc->n_hosts : 1, sizeof *c->first);
-        c->count = calloc(sc->n_hosts ? sc->n_hosts : 1, sizeof *c->count);
-        if (c->first == NULL || c->count == NULL) rc = BS_ERR_INTERNAL;
-        for (size_t h = 0; rc == BS_OK && h < sc->n_hosts; h++) {
-            c->first[h] = sc->hosts[h].first_vm;
-            c->count[h] = sc->hosts[h].n_vms;
-        }
-    }
+    if (rc == BS_OK) rc = pol_hosts_init(&c->hosts, sc);
     if (rc != BS_OK) {
         sb_free_config(c);
         return rc;
@@ -214,10 +203,7 @@ static bs_rc sb_state_new(const void *cfg, size_t host, void **state) {
     const sb_cfg *c = cfg;
     sb_state *st = calloc(1, sizeof *st);
     if (st == NULL) return BS_ERR_INTERNAL;
-    if (c != NULL && c->first != NULL && host < c->n_hosts) {
-        st->first_vm = c->first[host];
-        st->n_host_vms = c->count[host];
-    }
+    if (c != NULL) pol_hosts_range(&c->hosts, host, &st->first_vm, &st->n_host_vms);
     bs_rc rc = reserve(st, BS_MAX(st->n_host_vms, 1));
     if (rc != BS_OK) {
         sb_free_state(st);
