@@ -780,7 +780,7 @@ const pol_type pol_feedback = {
     .description = "balloonsim's own controller: estimates each guest's need from its stats "
                    "(committed, or resident working set plus swap, paging), follows bursts at "
                    "once and dips slowly, and hands memory out in layers -- needs first, then "
-                   "headroom, then each guest's recent peak, then spare -- so pressured guests "
+                   "each guest's recent peak, then headroom, then spare -- so pressured guests "
                    "grow before idle ones keep headroom; small changes are damped; while the host has "
                    "room, guests are lent memory they never touched, which costs it nothing",
     .params = fb_params,

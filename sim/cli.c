@@ -131,7 +131,7 @@ static const cli_cmd commands[] = {
      "                        [{\"name\", \"description\", \"params\": [{\"name\", \"default\",\n"
      "                        \"unit\", \"description\"}]}]\n"
      "  -h, --help            this help\n"},
-    {"plot", cmd_plot, "plot DIR", "(re)draws a run directory's plots with gnuplot",
+    {"plot", cmd_plot, "plot DIR", "(re)draws the plots of a run, compare, sweep or plan directory with gnuplot",
      "  -h, --help            this help\n"
      "\n"
      "Runs gnuplot on every DIR/plots/*.gp (NAME.gp draws NAME.png).  Exit code 2\n"

@@ -349,7 +349,10 @@ static bs_rc write_text(FILE *f, const plan *p, bool found, int64_t answer)
     }
     /* margins */
     char h1[96], h2[96];
-    snprintf(h1, sizeof h1, "at %s (meets)", found ? a : "-");
+    if (found)
+        snprintf(h1, sizeof h1, "at %s (meets)", a);
+    else
+        snprintf(h1, sizeof h1, "(no value meets)");
     if (found && answer == p->hi)
         snprintf(h2, sizeof h2, "at %s (above HI)", a1);
     else
@@ -694,8 +697,8 @@ static int parse_opts(const cli_ctx *cx, int argc, char **argv, plan *p, const c
                 fprintf(stderr, "balloonsim plan: --slo: %s\n", err);
                 rc = BS_ERR_INPUT;
             } else if (expr_uses_baseline(p->slo)) {
-                rc = cli_usage_error(cmd, "--slo: a relative threshold (+10%%) needs a baseline; "
-                                          "plan has none: give absolute thresholds");
+                rc = cli_usage_error(cmd, "--slo: a relative threshold (such as +10%%) needs a "
+                                          "baseline; plan has none: give absolute thresholds");
             }
             break;
         case OPT_SEEDS:
