@@ -8,7 +8,7 @@
  * one estimates what every guest needs from the signals a real guest reports
  * (model.md "What a policy sees") and hands the host's memory out in layers
  * of decreasing urgency, so that memory goes first where it saves stall.
- * docs/policies/feedback.md gives the reasoning and the tuning runs.
+ * docs/policies.md (`feedback`) gives the reasoning and the tuning runs.
  *
  * 1. What a guest needs (per VM, every tick):
  *    - observed demand d: the guest's committed memory when it reports it
@@ -106,7 +106,7 @@ __extension__ typedef __int128 fb_i128; /* sums of byte counts over many VMs */
  * for a guest whose working set is its whole memory that much in swap costs
  * 20000 pages/s x 1.25 %^2 x 1 ms = 0.3 % of its time, and such steps, paid
  * for by as small shrinks of the others, were most of the target reversals
- * in tuning (docs/policies/feedback.md). */
+ * in tuning (docs/policies.md (`feedback`)). */
 #define FB_GROW_BAND 0.25
 /* Lending stops when the guests' needs exceed the pool and starts again
  * only when they are below this share of it. */

@@ -16,7 +16,7 @@
  * clamp(D_i - mu D_i^2, lo_i, top_i): convexity makes this the global optimum.
  * (The model caps a stall fraction at 1, which makes it concave past the cap;
  * then sacrificing one VM entirely can be cheaper.  The split ignores the cap:
- * it is the convex relaxation, and docs/policies/oracle.md says so.)
+ * it is the convex relaxation, and docs/policies.md (`oracle`) says so.)
  *
  * How mu is found: the sum of the x_i is continuous, piecewise linear and
  * non-increasing in mu; VM i starts giving memory up at mu = (d_i - top_i) /

@@ -11,7 +11,7 @@
  *   pol_fill_stall: the split of a shortfall that minimises the total stall
  *                   of model.md with equal tau * swap_latency and alpha = 2:
  *                   minimise sum ((d_i - x_i)^+ / d_i)^2.  The derivation is
- *                   in fill.c and docs/policies/oracle.md.
+ *                   in fill.c and docs/policies.md (`oracle`).
  *
  * pol_fill_pace then holds growth back to the memory that is free now.
  *

@@ -52,7 +52,7 @@
  * Python's float arithmetic is reproduced with the same IEEE doubles, in
  * the same order, and int() is C's truncating cast, so targets match the
  * original to the byte (tests reproduce qubes/tests/qmemman.py).  Quirks
- * copied on purpose, see docs/policies/qmemman.md: balance_when_low_on_memory
+ * copied on purpose, see docs/policies.md (`qmemman`): balance_when_low_on_memory
  * subtracts what donors give from the memory acceptors share; inhibit_balloon_up
  * can never fire; a target the original computes below 0 (Xen rejects it)
  * is recorded as last_target but not applied. */

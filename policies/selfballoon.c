@@ -19,7 +19,7 @@
  * totalram_pages.  selfballoon_reserved_mb defaults to a tenth of
  * totalram_pages when the driver starts, in whole MiB (xen_selfballoon_init).
  *
- * Mapping (docs/policies/selfballoon.md): totalram_pages and current_pages
+ * Mapping (docs/policies.md (`selfballoon`)): totalram_pages and current_pages
  * are both `actual` (the simulated guest has no memory outside the buddy
  * allocator), Committed_AS is `committed` (a VM whose report lacks it is left
  * alone), max_pfn is `max`, totalreserve_pages is the `totalreserve` param

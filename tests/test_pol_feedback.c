@@ -1,7 +1,7 @@
 /* test_pol_feedback.c -- balloonsim's own controller.
  *
  * There is no original to follow: the expected values are the rules of
- * policies/feedback.c and docs/policies/feedback.md worked out by hand in
+ * policies/feedback.c and docs/policies.md (`feedback`) worked out by hand in
  * each test (need = demand, falling with half-life `release`; layers min,
  * need, reserve, need + headroom, spare; stall split of a shortfall in
  * proportion to need squared; spare in proportion to shares x memory;

@@ -1,7 +1,7 @@
 /* test_pol_oracle.c -- the `oracle` policy: targets from the truth.
  *
  * There is no original to follow: the expected values come from the rules
- * in policies/oracle.c and docs/policies/oracle.md, worked out by hand in
+ * in policies/oracle.c and docs/policies.md (`oracle`), worked out by hand in
  * each test -- peak demand plus affordable cache within [min, max]; a
  * shortfall split in proportion to demand squared (minimum of sum (S/D)^2,
  * fill.c); no truth: committed or actual - available, plus cache.  The

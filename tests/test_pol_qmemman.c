@@ -20,7 +20,7 @@
  * it (get_free_xen_memory), so a domain without meminfo whose target exceeds
  * its actual memory by the rest makes it exact.  Qubes' own tests have such
  * a domain ("3": no meminfo at all).  (MEM_OVERHEAD_FACTOR is not applied in
- * the simulator: docs/policies/qmemman.md.) */
+ * the simulator: docs/policies.md (`qmemman`).) */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
