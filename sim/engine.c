@@ -71,11 +71,15 @@ typedef struct vm_run {
     bool wl_down; /* workload killed by a guest OOM, waiting to restart */
     bool booting; /* killed by the host OOM killer, waiting to boot again */
     bool stopped;
-    /* the linear piece that started at t0 */
+    /* the linear piece that started at t0 (first cache line: what a stats
+     * report tests to skip an unchanged VM) */
     bs_time t0;
-    double A, H;           /* pages */
-    double a_rate, h_rate; /* pages per ns */
-    bs_pages T, D, K;      /* target, effective demand, cache demand */
+    double A;              /* pages */
+    double a_rate;         /* pages per ns */
+    bs_pages T, D;         /* target, effective demand */
+    double H;              /* pages */
+    bs_pages K;            /* cache demand */
+    double h_rate;         /* pages per ns; 0 whenever a_rate is */
     double tau, alpha;     /* cfg->touch_rate and cfg->locality, kept hot */
     /* cumulative counters for stats reports (pages / faults) */
     double c_swap_out, c_swap_in, c_faults;
@@ -997,20 +1001,33 @@ static void on_stats(eng *E, host_run *h, bs_time t)
     for (size_t i = 0; i < h->n; i++) {
         vm_run *vm = &h->vms[i];
         if (!vm->on) continue;
+        /* re-sum H now and then, so that rounding never accumulates */
         double dt_ns = (double)(t - vm->t0);
-        double A = BS_MAX(0.0, vm->A + vm->a_rate * dt_ns);
-        SH += BS_MAX(0.0, BS_MIN(A, vm->H + vm->h_rate * dt_ns));
-        double so, si, faults;
-        vm_peek_counters(vm, t, &so, &si, &faults);
-        h->known_T[n] = vm->T;
+        SH += vm->a_rate == 0 ? vm->H
+                              : BS_MAX(0.0, BS_MIN(vm->A + vm->a_rate * dt_ns,
+                                                   vm->H + vm->h_rate * dt_ns));
+        pol_vm_view *v = &h->views[n];
         bool same = h->view_src[n] == vm;
         h->view_src[n] = vm;
-        vm_view(vm, same, A, so, si, faults, &h->views[n++]);
+        h->known_T[n] = vm->T;
+        n++;
+        /* Nothing happened to this VM since the last report, it does not move
+         * and does not page: its report is the last one with no new traffic.
+         * Most VMs at most reports, so this is worth the test. */
+        if (same && vm->t0 <= h->last_report && vm->a_rate == 0 &&
+            (vm->wl_down || vm->D <= vm->A)) {
+            v->swap_in = v->swap_out = v->major_faults = 0;
+            continue;
+        }
+        double A = BS_MAX(0.0, vm->A + vm->a_rate * dt_ns);
+        double so, si, faults;
+        vm_peek_counters(vm, t, &so, &si, &faults);
+        vm_view(vm, same, A, so, si, faults, v);
         vm->r_swap_out = so;
         vm->r_swap_in = si;
         vm->r_faults = faults;
     }
-    h->SH = SH; /* re-sum now and then so that rounding never accumulates */
+    h->SH = SH;
     h->n_views = n;
     h->last_report = t;
     host_check(E, h, t);
