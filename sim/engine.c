@@ -23,6 +23,7 @@
 
 #include <assert.h>
 #include <math.h>
+#include <sys/mman.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -159,6 +160,8 @@ typedef struct eng {
     uint64_t events;
     bs_rc rc;
     lookahead *la_demand, *la_cache; /* per VM, only for a policy that needs the truth */
+    double *hist_arena;   /* MET_STALL_BINS per VM, mapped at setup, touched on use */
+    size_t hist_bytes, vms_bytes;
     pol_truth truth;
 } eng;
 
@@ -252,8 +255,10 @@ static int stall_bin(double v)
     return k;
 }
 
-/* The histogram is allocated at a VM's first stall, not at setup: most VMs of
- * a large run never stall, and 8 KiB each would dominate memory. */
+/* Each VM's histogram is a slice of one anonymous mapping made at setup:
+ * untouched slices cost no memory (most VMs of a large run never stall), the
+ * kernel hands out zeroed pages, and nothing is allocated while the run goes.
+ * The slice is attached at the VM's first stall. */
 static void hist_add(eng *E, vm_acc *acc, int bin, double secs)
 {
     if (secs <= 0) return;
@@ -262,11 +267,8 @@ static void hist_add(eng *E, vm_acc *acc, int bin, double secs)
         return;
     }
     if (!acc->hist) {
-        acc->hist = calloc(MET_STALL_BINS, sizeof *acc->hist);
-        if (!acc->hist) {
-            E->rc = BS_ERR_INTERNAL;
-            return;
-        }
+        size_t i = (size_t)(BS_CONTAINER_OF(acc, vm_run, acc) - E->vms);
+        acc->hist = E->hist_arena + i * MET_STALL_BINS;
     }
     acc->hist[bin] += secs;
 }
@@ -1425,7 +1427,6 @@ static void eng_cleanup(eng *E)
             vm_run *vm = &E->vms[i];
             if (vm->wl) wl_gen_free(vm->wl);
             if (vm->wl_cache) wl_gen_free(vm->wl_cache);
-            free(vm->acc.hist);
             free(vm->acc.reach.v);
             free(vm->acc.relief.v);
         }
@@ -1445,7 +1446,8 @@ static void eng_cleanup(eng *E)
     for (size_t i = 0; E->la_cache && i < sc->n_vms; i++) la_free(&E->la_cache[i]);
     free(E->la_demand);
     free(E->la_cache);
-    free(E->vms);
+    if (E->hist_arena) munmap(E->hist_arena, E->hist_bytes);
+    if (E->vms) munmap(E->vms, E->vms_bytes);
     free(E->hosts);
     evq_free(&E->q);
 }
@@ -1454,10 +1456,22 @@ static bs_rc eng_setup(eng *E)
 {
     const scen *sc = E->sc;
     bs_rc rc = evq_init(&E->q, 6 * sc->n_vms + 3 * sc->n_hosts + 4);
-    /* cache-line aligned, so that a VM's hot fields share as few lines as can be */
-    size_t vms_bytes = (sc->n_vms ? sc->n_vms : 1) * sizeof *E->vms;
-    E->vms = aligned_alloc(64, (vms_bytes + 63) / 64 * 64);
-    if (E->vms) memset(E->vms, 0, vms_bytes);
+    E->hist_bytes = (sc->n_vms ? sc->n_vms : 1) * MET_STALL_BINS * sizeof(double);
+    void *arena = mmap(NULL, E->hist_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (arena == MAP_FAILED) return BS_ERR_INTERNAL;
+#ifdef MADV_HUGEPAGE
+    madvise(arena, E->hist_bytes, MADV_HUGEPAGE); /* fewer TLB misses; a hint only */
+#endif
+    E->hist_arena = arena;
+    /* page-aligned (so cache-line aligned: a VM's hot fields share as few
+     * lines as can be), zeroed, and on huge pages where the kernel allows */
+    E->vms_bytes = (sc->n_vms ? sc->n_vms : 1) * sizeof *E->vms;
+    void *vms = mmap(NULL, E->vms_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (vms == MAP_FAILED) return BS_ERR_INTERNAL;
+#ifdef MADV_HUGEPAGE
+    madvise(vms, E->vms_bytes, MADV_HUGEPAGE);
+#endif
+    E->vms = vms;
     E->hosts = calloc(sc->n_hosts ? sc->n_hosts : 1, sizeof *E->hosts);
     if (rc != BS_OK || !E->vms || !E->hosts) return BS_ERR_INTERNAL;
     evq_node_init(&E->ev_sample, K_SAMPLE);
