@@ -1,4 +1,5 @@
 /* helpers.c -- see helpers.h. */
+#define _XOPEN_SOURCE 700 /* nftw, setenv */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,9 +8,14 @@
 
 #include "helpers.h"
 
+#include <dirent.h>
+#include <fcntl.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 bs_rc th_try_load(const char *yaml, cfg_errs *errs, scen **out)
@@ -105,4 +111,164 @@ void th_run(const scen *sc, th_capture *cap, eng_result *res)
     eng_sink sink = th_capture_sink(cap);
     bs_rc rc = eng_run(sc, &sink, res);
     assert_int_equal(rc, BS_OK);
+}
+
+/* ---- scratch directories and files ------------------------------------ */
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st, (void)flag, (void)ftw;
+    return remove(path);
+}
+
+int th_rm_rf(const char *path)
+{
+    return nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+char *th_make_tmpdir(const char *tag)
+{
+    char tmpl[128];
+    snprintf(tmpl, sizeof tmpl, "/tmp/bs_test_%.64s_XXXXXX", tag);
+    char *d = mkdtemp(tmpl);
+    assert_non_null(d);
+    d = strdup(d);
+    assert_non_null(d);
+    return d;
+}
+
+char *th_path(const char *a, const char *b)
+{
+    size_t n = strlen(a) + strlen(b) + 2;
+    char *p = malloc(n);
+    assert_non_null(p);
+    snprintf(p, n, "%s/%s", a, b);
+    return p;
+}
+
+char *th_read_fd(int fd)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    assert_non_null(m);
+    char chunk[4096];
+    ssize_t n;
+    lseek(fd, 0, SEEK_SET);
+    while ((n = read(fd, chunk, sizeof chunk)) > 0)
+        fwrite(chunk, 1, (size_t)n, m);
+    fclose(m);
+    return buf;
+}
+
+char *th_read_file(const char *path)
+{
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return NULL;
+    char *s = th_read_fd(fd);
+    close(fd);
+    return s;
+}
+
+char *th_slurp(const char *dir, const char *name)
+{
+    char *p = th_path(dir, name);
+    char *s = th_read_file(p);
+    free(p);
+    return s;
+}
+
+char *th_slurp_or_fail(const char *dir, const char *name)
+{
+    char *s = th_slurp(dir, name);
+    if (s == NULL)
+        fail_msg("cannot read %s/%s", dir, name);
+    return s;
+}
+
+bool th_exists(const char *dir, const char *name)
+{
+    char *p = th_path(dir, name);
+    bool e = access(p, F_OK) == 0;
+    free(p);
+    return e;
+}
+
+int th_count_entries(const char *dir, const char *part)
+{
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return -1;
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") && strstr(e->d_name, part))
+            n++;
+    closedir(d);
+    return n;
+}
+
+/* ---- a program as a child process --------------------------------------- */
+
+void th_proc_free(th_proc *p)
+{
+    free(p->out);
+    free(p->err);
+}
+
+void th_tmp_fds(int *out, int *err)
+{
+    char o[] = "/tmp/bs_test_out_XXXXXX", e[] = "/tmp/bs_test_err_XXXXXX";
+    *out = mkstemp(o);
+    *err = mkstemp(e);
+    assert_true(*out >= 0 && *err >= 0);
+    unlink(o);
+    unlink(e);
+}
+
+pid_t th_start(const char *cwd, const char *path, const char *const *argv, int out, int err)
+{
+    /* what we buffered must not be written twice, by us and by the child */
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int in = open("/dev/null", O_RDONLY);
+        dup2(in, 0);
+        dup2(out, 1);
+        dup2(err, 2);
+        if (cwd && chdir(cwd) != 0)
+            _exit(126);
+        if (path)
+            setenv("PATH", path, 1);
+        execv(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    return pid;
+}
+
+th_proc th_finish(pid_t pid, int out, int err)
+{
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    th_proc p = {.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status)};
+    p.out = th_read_fd(out);
+    p.err = th_read_fd(err);
+    close(out);
+    close(err);
+    return p;
+}
+
+th_proc th_exec(const char *prog, const char *cwd, const char *path, const char *const *args)
+{
+    const char *argv[64] = {prog};
+    size_t n = 1;
+    for (; args[n - 1] && n < 63; n++)
+        argv[n] = args[n - 1];
+    argv[n] = NULL;
+    int out, err;
+    th_tmp_fds(&out, &err);
+    return th_finish(th_start(cwd, path, argv, out, err), out, err);
 }

@@ -4,7 +4,7 @@
  * ./balloonsim) as a child process with its own cwd and PATH, capturing
  * stdout, stderr and the exit code.  Expectations are cli.md's contract:
  * exit codes, file names, headers, messages with FILE:LINE:COL. */
-#define _XOPEN_SOURCE 700 /* nftw, realpath, setenv */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -12,18 +12,15 @@
 #include <cmocka.h>
 
 #include <ctype.h>
-#include <dirent.h>
-#include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "sim/bs.h"
+#include "helpers.h"
 
 #define TINY "tests/data/cli_tiny.yaml"
 #define BAD "tests/data/cli_bad.yaml"
@@ -33,137 +30,9 @@ static char bin[PATH_MAX];
 /* ------------------------------------------------------------------ */
 /* helpers                                                             */
 
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
-static void rm_rf(const char *path)
-{
-    nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static char *make_tmpdir(void)
-{
-    char tmpl[] = "/tmp/bs_test_cli_XXXXXX";
-    char *d = mkdtemp(tmpl);
-    assert_non_null(d);
-    return strdup(d);
-}
-
-static char *path2(const char *a, const char *b)
-{
-    size_t n = strlen(a) + strlen(b) + 2;
-    char *p = malloc(n);
-    assert_non_null(p);
-    snprintf(p, n, "%s/%s", a, b);
-    return p;
-}
-
-static char *read_fd(int fd)
-{
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *m = open_memstream(&buf, &len);
-    char chunk[4096];
-    ssize_t n;
-    lseek(fd, 0, SEEK_SET);
-    while ((n = read(fd, chunk, sizeof chunk)) > 0)
-        fwrite(chunk, 1, (size_t)n, m);
-    fclose(m);
-    return buf;
-}
-
-static char *slurp(const char *dir, const char *name)
-{
-    char *p = path2(dir, name);
-    int fd = open(p, O_RDONLY);
-    free(p);
-    if (fd < 0)
-        return NULL;
-    char *s = read_fd(fd);
-    close(fd);
-    return s;
-}
-
-static bool exists(const char *dir, const char *name)
-{
-    char *p = path2(dir, name);
-    bool e = access(p, F_OK) == 0;
-    free(p);
-    return e;
-}
-
-static int count_entries(const char *dir, const char *part)
-{
-    DIR *d = opendir(dir);
-    if (d == NULL)
-        return -1;
-    int n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL)
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") && strstr(e->d_name, part))
-            n++;
-    closedir(d);
-    return n;
-}
-
-typedef struct proc {
-    int code;
-    char *out, *err;
-} proc;
-
-static void proc_free(proc *p)
-{
-    free(p->out);
-    free(p->err);
-}
-
-/* Run the binary with `args` (NULL-terminated, without argv[0]) in `cwd`
- * (NULL: ours) with PATH = `path` (NULL: ours). */
-static proc run_in(const char *cwd, const char *path, const char *const *args)
-{
-    char out_name[] = "/tmp/bs_cli_out_XXXXXX", err_name[] = "/tmp/bs_cli_err_XXXXXX";
-    int out = mkstemp(out_name), err = mkstemp(err_name);
-    assert_true(out >= 0 && err >= 0);
-    unlink(out_name);
-    unlink(err_name);
-    const char *argv[64] = {bin};
-    size_t n = 1;
-    for (; args[n - 1] && n < 63; n++)
-        argv[n] = args[n - 1];
-    argv[n] = NULL;
-    fflush(stdout);
-    fflush(stderr);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        int in = open("/dev/null", O_RDONLY);
-        dup2(in, 0);
-        dup2(out, 1);
-        dup2(err, 2);
-        if (cwd && chdir(cwd) != 0)
-            _exit(126);
-        if (path)
-            setenv("PATH", path, 1);
-        execv(bin, (char *const *)argv);
-        _exit(127);
-    }
-    int status = 0;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    proc p = {.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status)};
-    p.out = read_fd(out);
-    p.err = read_fd(err);
-    close(out);
-    close(err);
-    return p;
-}
-
-#define RUN(...) run_in(NULL, NULL, (const char *const[]){__VA_ARGS__, NULL})
-#define RUN_IN(cwd, ...) run_in(cwd, NULL, (const char *const[]){__VA_ARGS__, NULL})
+/* The binary with ARGS (in cwd), stdout/stderr/exit code captured. */
+#define RUN(...) th_exec(bin, NULL, NULL, (const char *const[]){__VA_ARGS__, NULL})
+#define RUN_IN(cwd, ...) th_exec(bin, cwd, NULL, (const char *const[]){__VA_ARGS__, NULL})
 
 static char *absolute(const char *rel)
 {
@@ -203,17 +72,17 @@ static const char *const csv_headers[][2] = {
 static void test_version(void **state)
 {
     (void)state;
-    proc p = RUN("--version");
+    th_proc p = RUN("--version");
     assert_int_equal(p.code, 0);
     assert_string_equal(p.out, "balloonsim " BS_VERSION "\n");
     assert_string_equal(p.err, "");
-    proc_free(&p);
+    th_proc_free(&p);
 }
 
 static void test_help(void **state)
 {
     (void)state;
-    proc p = RUN("--help");
+    th_proc p = RUN("--help");
     assert_int_equal(p.code, 0);
     assert_non_null(strstr(p.out, "usage: balloonsim"));
     static const char *const cmds[] = {"run", "compare", "sweep", "merge", "plan", "decide",
@@ -225,97 +94,97 @@ static void test_help(void **state)
         assert_non_null(strstr(p.out, key));
     }
     assert_string_equal(p.err, "");
-    proc_free(&p);
+    th_proc_free(&p);
 
     p = RUN("run", "--help");
     assert_int_equal(p.code, 0);
     assert_non_null(strstr(p.out, "usage: balloonsim run SCENARIO [-p POLICY] [-s SEED] [-o DIR]"
                                   " [--set PATH=VALUE]... [--format text|json] [--no-plots] [-q]"));
     assert_non_null(strstr(p.out, "--no-plots"));
-    proc_free(&p);
+    th_proc_free(&p);
 
     p = RUN("compare", "--help"); /* listed even before it is implemented */
     assert_int_equal(p.code, 0);
     assert_non_null(strstr(p.out, "usage: balloonsim compare SCENARIO..."));
-    proc_free(&p);
+    th_proc_free(&p);
 }
 
 static void test_usage_errors(void **state)
 {
     (void)state;
-    proc p = RUN("frobnicate");
+    th_proc p = RUN("frobnicate");
     assert_int_equal(p.code, 2);
     assert_non_null(strstr(p.err, "unknown command 'frobnicate'"));
     assert_string_equal(p.out, "");
-    proc_free(&p);
+    th_proc_free(&p);
 
-    p = run_in(NULL, NULL, (const char *const[]){NULL});
+    p = th_exec(bin, NULL, NULL, (const char *const[]){NULL});
     assert_int_equal(p.code, 2);
     assert_non_null(strstr(p.err, "usage: balloonsim"));
-    proc_free(&p);
+    th_proc_free(&p);
 
     p = RUN("--frobnicate");
     assert_int_equal(p.code, 2);
-    proc_free(&p);
+    th_proc_free(&p);
 
     p = RUN("compare", TINY); /* no -p: a usage error, nothing is run */
     assert_int_equal(p.code, 2);
     assert_non_null(strstr(p.err, "balloonsim compare: missing -p"));
-    proc_free(&p);
+    th_proc_free(&p);
 }
 
 static void test_run_bad_options(void **state)
 {
     (void)state;
-    proc p = RUN("run", TINY, "--bogus");
+    th_proc p = RUN("run", TINY, "--bogus");
     assert_int_equal(p.code, 2);
     assert_non_null(strstr(p.err, "unknown option '--bogus'"));
     assert_non_null(strstr(p.err, "usage: balloonsim run SCENARIO"));
-    proc_free(&p);
+    th_proc_free(&p);
 
     p = RUN("run", TINY, "-x");
     assert_int_equal(p.code, 2);
     assert_non_null(strstr(p.err, "unknown option '-x'"));
-    proc_free(&p);
+    th_proc_free(&p);
 
     p = RUN("run", TINY, "-p");
     assert_int_equal(p.code, 2);
     assert_non_null(strstr(p.err, "'-p' needs an argument"));
-    proc_free(&p);
+    th_proc_free(&p);
 
     static const char *const bad_seeds[] = {"abc", "-1", "12x", "", "99999999999999999999999"};
     for (size_t i = 0; i < sizeof bad_seeds / sizeof bad_seeds[0]; i++) {
         p = RUN("run", TINY, "-s", bad_seeds[i]);
         assert_int_equal(p.code, 2);
         assert_non_null(strstr(p.err, "bad seed"));
-        proc_free(&p);
+        th_proc_free(&p);
     }
 
     p = RUN("run", TINY, "--format", "xml");
     assert_int_equal(p.code, 2);
     assert_non_null(strstr(p.err, "bad --format 'xml'"));
-    proc_free(&p);
+    th_proc_free(&p);
 
     p = RUN("run", TINY, "--set", "no-equals-sign");
     assert_int_equal(p.code, 2);
-    proc_free(&p);
+    th_proc_free(&p);
 
     p = RUN("run");
     assert_int_equal(p.code, 2);
     assert_non_null(strstr(p.err, "missing SCENARIO"));
-    proc_free(&p);
+    th_proc_free(&p);
 
     p = RUN("run", TINY, TINY);
     assert_int_equal(p.code, 2);
-    proc_free(&p);
+    th_proc_free(&p);
 
     p = RUN("policies", "--format", "yaml");
     assert_int_equal(p.code, 2);
-    proc_free(&p);
+    th_proc_free(&p);
 
     p = RUN("plot");
     assert_int_equal(p.code, 2);
-    proc_free(&p);
+    th_proc_free(&p);
 }
 
 /* ------------------------------------------------------------------ */
@@ -324,17 +193,17 @@ static void test_run_bad_options(void **state)
 static void test_validate_good(void **state)
 {
     (void)state;
-    proc p = RUN("validate", TINY);
+    th_proc p = RUN("validate", TINY);
     assert_int_equal(p.code, 0);
     assert_string_equal(p.out, TINY ": ok\n");
     assert_string_equal(p.err, "");
-    proc_free(&p);
+    th_proc_free(&p);
 }
 
 static void test_validate_bad(void **state)
 {
     (void)state;
-    proc p = RUN("validate", BAD);
+    th_proc p = RUN("validate", BAD);
     assert_int_equal(p.code, 2);
     assert_string_equal(p.out, "");
     /* Both errors, each with file:line:col and its key path. */
@@ -342,7 +211,7 @@ static void test_validate_bad(void **state)
     assert_true(has_position(p.err, BAD, 8));
     assert_non_null(strstr(p.err, "duration"));
     assert_non_null(strstr(p.err, "hosts[0].vms[0].memory"));
-    proc_free(&p);
+    th_proc_free(&p);
 
     /* Several files: every good one says ok, every error is printed, exit 2. */
     p = RUN("validate", BAD, TINY, "tests/data/no-such-file.yaml");
@@ -350,11 +219,11 @@ static void test_validate_bad(void **state)
     assert_string_equal(p.out, TINY ": ok\n");
     assert_true(has_position(p.err, BAD, 8));
     assert_non_null(strstr(p.err, "tests/data/no-such-file.yaml"));
-    proc_free(&p);
+    th_proc_free(&p);
 
     p = RUN("validate");
     assert_int_equal(p.code, 2);
-    proc_free(&p);
+    th_proc_free(&p);
 }
 
 /* ------------------------------------------------------------------ */
@@ -363,42 +232,42 @@ static void test_validate_bad(void **state)
 static void test_run_writes_directory(void **state)
 {
     (void)state;
-    char *tmp = make_tmpdir();
-    char *dir = path2(tmp, "r1");
-    proc p = RUN("run", TINY, "-o", dir, "--no-plots");
+    char *tmp = th_make_tmpdir("cli");
+    char *dir = th_path(tmp, "r1");
+    th_proc p = RUN("run", TINY, "-o", dir, "--no-plots");
     assert_int_equal(p.code, 0);
     static const char *const files[] = {"summary.json", "timeseries.csv", "hosts.csv",
                                         "events.csv", "run.json", "plots/memory.gp",
                                         "plots/host.gp", "plots/stall.gp"};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
-        assert_true(exists(dir, files[i]));
-    assert_int_equal(count_entries(dir, "tmp"), 0);
-    char *pdir = path2(dir, "plots");
-    assert_int_equal(count_entries(pdir, "tmp"), 0);
-    assert_int_equal(count_entries(pdir, ".png"), 0); /* --no-plots */
+        assert_true(th_exists(dir, files[i]));
+    assert_int_equal(th_count_entries(dir, "tmp"), 0);
+    char *pdir = th_path(dir, "plots");
+    assert_int_equal(th_count_entries(pdir, "tmp"), 0);
+    assert_int_equal(th_count_entries(pdir, ".png"), 0); /* --no-plots */
     free(pdir);
     for (size_t i = 0; i < 3; i++) {
-        char *c = slurp(dir, csv_headers[i][0]);
+        char *c = th_slurp(dir, csv_headers[i][0]);
         assert_non_null(c);
         assert_memory_equal(c, csv_headers[i][1], strlen(csv_headers[i][1]));
         free(c);
     }
     /* 11 samples (0..600 s every 60 s) of 2 VMs, one host. */
-    char *ts = slurp(dir, "timeseries.csv");
+    char *ts = th_slurp(dir, "timeseries.csv");
     int rows = 0;
     for (const char *c = ts; *c; c++)
         rows += *c == '\n';
     assert_int_equal(rows, 1 + 11 * 2);
     assert_non_null(strstr(ts, "\n600,node,web-2,"));
     free(ts);
-    char *sj = slurp(dir, "summary.json");
+    char *sj = th_slurp(dir, "summary.json");
     assert_memory_equal(sj, "{\n  \"scenario\": \"cli-tiny\",\n  \"policy\": \"static\",\n"
                             "  \"seed\": 7,\n  \"duration_s\": 600,\n",
                         strlen("{\n  \"scenario\": \"cli-tiny\",\n  \"policy\": \"static\",\n"
                                "  \"seed\": 7,\n  \"duration_s\": 600,\n"));
     assert_non_null(strstr(sj, "\"name\": \"web-1\",\n      \"host\": \"node\""));
     free(sj);
-    char *rj = slurp(dir, "run.json");
+    char *rj = th_slurp(dir, "run.json");
     assert_non_null(strstr(rj, "\"version\": \"" BS_VERSION "\""));
     assert_non_null(strstr(rj, "\"command_line\": \""));
     assert_non_null(strstr(rj, "run " TINY " -o "));
@@ -407,8 +276,8 @@ static void test_run_writes_directory(void **state)
     assert_non_null(strstr(p.out, "scenario  cli-tiny\n"));
     assert_non_null(strstr(p.out, "stall_p99"));
     assert_non_null(strstr(p.err, dir));
-    proc_free(&p);
-    rm_rf(tmp);
+    th_proc_free(&p);
+    th_rm_rf(tmp);
     free(dir);
     free(tmp);
 }
@@ -416,49 +285,49 @@ static void test_run_writes_directory(void **state)
 static void test_run_json_format_and_quiet(void **state)
 {
     (void)state;
-    char *tmp = make_tmpdir();
-    proc p = RUN("run", TINY, "-o", tmp, "--format", "json", "--no-plots", "-q");
+    char *tmp = th_make_tmpdir("cli");
+    th_proc p = RUN("run", TINY, "-o", tmp, "--format", "json", "--no-plots", "-q");
     assert_int_equal(p.code, 0);
-    char *sj = slurp(tmp, "summary.json");
+    char *sj = th_slurp(tmp, "summary.json");
     assert_string_equal(p.out, sj);
     assert_string_equal(p.err, "");
     free(sj);
-    proc_free(&p);
-    rm_rf(tmp);
+    th_proc_free(&p);
+    th_rm_rf(tmp);
     free(tmp);
 }
 
 static void test_run_bad_scenario_creates_nothing(void **state)
 {
     (void)state;
-    char *tmp = make_tmpdir();
+    char *tmp = th_make_tmpdir("cli");
     char *bad = absolute(BAD);
-    char *dir = path2(tmp, "never");
-    proc p = RUN("run", BAD, "-o", dir);
+    char *dir = th_path(tmp, "never");
+    th_proc p = RUN("run", BAD, "-o", dir);
     assert_int_equal(p.code, 2);
     assert_true(has_position(p.err, BAD, 2));
     assert_string_equal(p.out, "");
     assert_int_equal(access(dir, F_OK), -1);
-    proc_free(&p);
+    th_proc_free(&p);
 
     /* Default directory: nothing under out/ either. */
     p = RUN_IN(tmp, "run", bad);
     assert_int_equal(p.code, 2);
-    assert_int_equal(count_entries(tmp, ""), 0);
-    proc_free(&p);
+    assert_int_equal(th_count_entries(tmp, ""), 0);
+    th_proc_free(&p);
 
     p = RUN_IN(tmp, "run", "missing.yaml");
     assert_int_equal(p.code, 2);
     assert_non_null(strstr(p.err, "missing.yaml"));
-    assert_int_equal(count_entries(tmp, ""), 0);
-    proc_free(&p);
+    assert_int_equal(th_count_entries(tmp, ""), 0);
+    th_proc_free(&p);
 
     /* An unknown policy is bad input too. */
     p = RUN("run", TINY, "-p", "no-such-policy", "-o", dir);
     assert_int_equal(p.code, 2);
     assert_int_equal(access(dir, F_OK), -1);
-    proc_free(&p);
-    rm_rf(tmp);
+    th_proc_free(&p);
+    th_rm_rf(tmp);
     free(bad);
     free(dir);
     free(tmp);
@@ -467,22 +336,22 @@ static void test_run_bad_scenario_creates_nothing(void **state)
 static void test_run_default_directory(void **state)
 {
     (void)state;
-    char *tmp = make_tmpdir();
+    char *tmp = th_make_tmpdir("cli");
     char *tiny = absolute(TINY);
-    proc p = RUN_IN(tmp, "run", tiny, "--no-plots", "-q");
+    th_proc p = RUN_IN(tmp, "run", tiny, "--no-plots", "-q");
     assert_int_equal(p.code, 0);
-    assert_true(exists(tmp, "out/cli-tiny/static-s7/summary.json"));
-    proc_free(&p);
+    assert_true(th_exists(tmp, "out/cli-tiny/static-s7/summary.json"));
+    th_proc_free(&p);
     p = RUN_IN(tmp, "run", tiny, "--no-plots", "-q", "-s", "9", "-p", "proportional");
     assert_int_equal(p.code, 0);
-    char *sub = path2(tmp, "out/cli-tiny/proportional-s9");
-    char *sj = slurp(sub, "summary.json");
+    char *sub = th_path(tmp, "out/cli-tiny/proportional-s9");
+    char *sj = th_slurp(sub, "summary.json");
     assert_non_null(sj);
     assert_non_null(strstr(sj, "\"policy\": \"proportional\",\n  \"seed\": 9,"));
     free(sj);
     free(sub);
-    proc_free(&p);
-    rm_rf(tmp);
+    th_proc_free(&p);
+    th_rm_rf(tmp);
     free(tiny);
     free(tmp);
 }
@@ -490,39 +359,39 @@ static void test_run_default_directory(void **state)
 static void test_run_set_override(void **state)
 {
     (void)state;
-    char *tmp = make_tmpdir();
-    proc p = RUN("run", TINY, "-o", tmp, "--no-plots", "-q", "--set", "duration=2m", "--format",
-                 "json");
+    char *tmp = th_make_tmpdir("cli");
+    th_proc p = RUN("run", TINY, "-o", tmp, "--no-plots", "-q", "--set", "duration=2m", "--format",
+                    "json");
     assert_int_equal(p.code, 0);
     assert_non_null(strstr(p.out, "\"duration_s\": 120,"));
-    proc_free(&p);
-    rm_rf(tmp);
+    th_proc_free(&p);
+    th_rm_rf(tmp);
     free(tmp);
 }
 
 static void test_run_is_deterministic(void **state)
 {
     (void)state;
-    char *tmp = make_tmpdir();
-    char *a = path2(tmp, "a"), *b = path2(tmp, "b");
-    proc p = RUN("run", TINY, "-o", a, "--no-plots", "-q", "-s", "123");
+    char *tmp = th_make_tmpdir("cli");
+    char *a = th_path(tmp, "a"), *b = th_path(tmp, "b");
+    th_proc p = RUN("run", TINY, "-o", a, "--no-plots", "-q", "-s", "123");
     assert_int_equal(p.code, 0);
-    proc_free(&p);
+    th_proc_free(&p);
     /* Options in another order, the other output format: same files. */
     p = RUN("run", "--format=json", "-s", "123", TINY, "--output", b, "--no-plots", "-q");
     assert_int_equal(p.code, 0);
-    proc_free(&p);
+    th_proc_free(&p);
     static const char *const same[] = {"summary.json", "timeseries.csv", "hosts.csv",
                                        "events.csv"};
     for (size_t i = 0; i < 4; i++) {
-        char *x = slurp(a, same[i]), *y = slurp(b, same[i]);
+        char *x = th_slurp(a, same[i]), *y = th_slurp(b, same[i]);
         assert_non_null(x);
         assert_non_null(y);
         assert_string_equal(x, y);
         free(x);
         free(y);
     }
-    rm_rf(tmp);
+    th_rm_rf(tmp);
     free(a);
     free(b);
     free(tmp);
@@ -533,48 +402,48 @@ static void test_run_plots(void **state)
     (void)state;
     if (system("command -v gnuplot >/dev/null 2>&1") != 0)
         skip();
-    char *tmp = make_tmpdir();
-    proc p = RUN("run", TINY, "-o", tmp, "-q");
+    char *tmp = th_make_tmpdir("cli");
+    th_proc p = RUN("run", TINY, "-o", tmp, "-q");
     assert_int_equal(p.code, 0);
-    char *pdir = path2(tmp, "plots");
-    assert_true(exists(pdir, "memory.png"));
-    assert_true(exists(pdir, "host.png"));
-    assert_true(exists(pdir, "stall.png"));
-    assert_int_equal(count_entries(pdir, "tmp"), 0);
-    proc_free(&p);
+    char *pdir = th_path(tmp, "plots");
+    assert_true(th_exists(pdir, "memory.png"));
+    assert_true(th_exists(pdir, "host.png"));
+    assert_true(th_exists(pdir, "stall.png"));
+    assert_int_equal(th_count_entries(pdir, "tmp"), 0);
+    th_proc_free(&p);
 
     /* balloonsim plot DIR redraws, from any cwd. */
-    char *png = path2(pdir, "memory.png");
+    char *png = th_path(pdir, "memory.png");
     assert_int_equal(unlink(png), 0);
     p = RUN_IN("/", "plot", tmp);
     assert_int_equal(p.code, 0);
-    assert_true(exists(pdir, "memory.png"));
-    proc_free(&p);
+    assert_true(th_exists(pdir, "memory.png"));
+    th_proc_free(&p);
     free(png);
     free(pdir);
-    rm_rf(tmp);
+    th_rm_rf(tmp);
     free(tmp);
 }
 
 static void test_run_without_gnuplot(void **state)
 {
     (void)state;
-    char *tmp = make_tmpdir();
-    char *empty = path2(tmp, "empty-bin");
+    char *tmp = th_make_tmpdir("cli");
+    char *empty = th_path(tmp, "empty-bin");
     assert_int_equal(mkdir(empty, 0777), 0);
-    char *dir = path2(tmp, "run");
-    proc p = run_in(NULL, empty, (const char *const[]){"run", TINY, "-o", dir, "-q", NULL});
+    char *dir = th_path(tmp, "run");
+    th_proc p = th_exec(bin, NULL, empty, (const char *const[]){"run", TINY, "-o", dir, "-q", NULL});
     assert_int_equal(p.code, 0);
     assert_non_null(strstr(p.err, "plots skipped: gnuplot not found"));
-    assert_true(exists(dir, "summary.json"));
-    assert_true(exists(dir, "plots/memory.gp"));
-    proc_free(&p);
+    assert_true(th_exists(dir, "summary.json"));
+    assert_true(th_exists(dir, "plots/memory.gp"));
+    th_proc_free(&p);
 
     /* `plot` cannot do its job without gnuplot: exit 3. */
-    p = run_in(NULL, empty, (const char *const[]){"plot", dir, NULL});
+    p = th_exec(bin, NULL, empty, (const char *const[]){"plot", dir, NULL});
     assert_int_equal(p.code, 3);
-    proc_free(&p);
-    rm_rf(tmp);
+    th_proc_free(&p);
+    th_rm_rf(tmp);
     free(dir);
     free(empty);
     free(tmp);
@@ -583,29 +452,29 @@ static void test_run_without_gnuplot(void **state)
 static void test_plot_without_scripts(void **state)
 {
     (void)state;
-    char *tmp = make_tmpdir();
-    proc p = RUN("plot", tmp);
+    char *tmp = th_make_tmpdir("cli");
+    th_proc p = RUN("plot", tmp);
     assert_int_equal(p.code, 2);
     assert_non_null(strstr(p.err, "no gnuplot scripts"));
-    proc_free(&p);
-    rm_rf(tmp);
+    th_proc_free(&p);
+    th_rm_rf(tmp);
     free(tmp);
 }
 
 static void test_policies(void **state)
 {
     (void)state;
-    proc p = RUN("policies");
+    th_proc p = RUN("policies");
     assert_int_equal(p.code, 0);
     assert_non_null(strstr(p.out, "static"));
     assert_non_null(strstr(p.out, "proportional"));
     assert_non_null(strstr(p.out, "scripted"));
-    proc_free(&p);
+    th_proc_free(&p);
     p = RUN("policies", "--format", "json");
     assert_int_equal(p.code, 0);
     assert_int_equal(p.out[0], '[');
     assert_non_null(strstr(p.out, "\"name\": \"static\""));
-    proc_free(&p);
+    th_proc_free(&p);
 }
 
 int main(void)

@@ -12,25 +12,22 @@
  * reports for -j 1 and -j 4, stdout equal to the report file of each format,
  * and the reports of a fixed compare against tests/golden-compare/e2e/.
  * BALLOONSIM_GOLDEN_UPDATE=1 (make golden) re-records the golden files. */
-#define _XOPEN_SOURCE 700 /* nftw, setenv */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "sim/compare.h"
+#include "helpers.h"
 
 #define TIGHT "tests/data/compare/tight.yaml"
 #define ROOMY "tests/data/compare/roomy.yaml"
@@ -41,58 +38,6 @@ static char bin[PATH_MAX];
 
 /* ------------------------------------------------------------------ */
 /* helpers                                                             */
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st, (void)flag, (void)ftw;
-    return remove(path);
-}
-
-static void rm_rf(const char *path)
-{
-    nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static char *tmpdir(void)
-{
-    char t[] = "/tmp/bs_test_compare_XXXXXX";
-    char *d = mkdtemp(t);
-    assert_non_null(d);
-    return strdup(d);
-}
-
-static char *path2(const char *a, const char *b)
-{
-    size_t n = strlen(a) + strlen(b) + 2;
-    char *p = malloc(n);
-    assert_non_null(p);
-    snprintf(p, n, "%s/%s", a, b);
-    return p;
-}
-
-static char *read_file(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return NULL;
-    char *buf = NULL;
-    size_t cap = 0;
-    ssize_t n = getdelim(&buf, &cap, '\0', f);
-    fclose(f);
-    if (n < 0) {
-        free(buf);
-        return strdup("");
-    }
-    return buf;
-}
-
-static char *slurp(const char *dir, const char *name)
-{
-    char *p = path2(dir, name);
-    char *s = read_file(p);
-    free(p);
-    return s;
-}
 
 static void write_text(const char *path, const char *text)
 {
@@ -122,7 +67,7 @@ static void check_golden(const char *name, const char *text)
         write_text(path, text);
         return;
     }
-    char *want = read_file(path);
+    char *want = th_read_file(path);
     if (want == NULL)
         fail_msg("missing golden file %s (make golden records it)", path);
     if (strcmp(want, text) != 0) {
@@ -143,67 +88,8 @@ static char *written(const cmp_report *r, cmp_format fmt)
     return buf;
 }
 
-typedef struct proc {
-    int code;
-    char *out, *err;
-} proc;
-
-static void proc_free(proc *p)
-{
-    free(p->out);
-    free(p->err);
-}
-
-static char *read_fd(int fd)
-{
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *m = open_memstream(&buf, &len);
-    char chunk[4096];
-    ssize_t n;
-    lseek(fd, 0, SEEK_SET);
-    while ((n = read(fd, chunk, sizeof chunk)) > 0)
-        fwrite(chunk, 1, (size_t)n, m);
-    fclose(m);
-    return buf;
-}
-
-/* Run the binary with args (NULL-terminated, without argv[0]). */
-static proc run(const char *const *args)
-{
-    char out_name[] = "/tmp/bs_cmp_out_XXXXXX", err_name[] = "/tmp/bs_cmp_err_XXXXXX";
-    int out = mkstemp(out_name), err = mkstemp(err_name);
-    assert_true(out >= 0 && err >= 0);
-    unlink(out_name);
-    unlink(err_name);
-    const char *argv[64] = {bin};
-    size_t n = 1;
-    for (; args[n - 1] && n < 63; n++)
-        argv[n] = args[n - 1];
-    argv[n] = NULL;
-    fflush(stdout);
-    fflush(stderr);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        int in = open("/dev/null", O_RDONLY);
-        dup2(in, 0);
-        dup2(out, 1);
-        dup2(err, 2);
-        execv(bin, (char *const *)argv);
-        _exit(127);
-    }
-    int status = 0;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    proc p = {.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status)};
-    p.out = read_fd(out);
-    p.err = read_fd(err);
-    close(out);
-    close(err);
-    return p;
-}
-
-#define RUN(...) run((const char *const[]){__VA_ARGS__, NULL})
+/* The binary with ARGS, stdout/stderr/exit code captured. */
+#define RUN(...) th_exec(bin, NULL, NULL, (const char *const[]){__VA_ARGS__, NULL})
 
 /* ------------------------------------------------------------------ */
 /* confidence intervals                                                */
@@ -504,7 +390,7 @@ static void baseline_round_trip(void **state)
     res->m[MET_STALL_S].ci95 = 1e-300;
     res->m[MET_BALLOON_TRAFFIC_BYTES].mean = 9007199254740993.0 * 1024;
     res->m[MET_PRESSURE_FRACTION].mean = nextafter(1.0, 0.0);
-    char *d = tmpdir(), *path = path2(d, "base.json");
+    char *d = th_make_tmpdir("compare"), *path = th_path(d, "base.json");
     char *json = written(r, CMP_JSON);
     write_text(path, json);
     cfg_errs errs = {0};
@@ -529,7 +415,7 @@ static void baseline_round_trip(void **state)
     free(json);
     cmp_report_free(back);
     cmp_report_free(r);
-    rm_rf(d);
+    th_rm_rf(d);
     free(d);
     free(path);
 }
@@ -537,7 +423,7 @@ static void baseline_round_trip(void **state)
 static void baseline_errors_have_positions(void **state)
 {
     (void)state;
-    char *d = tmpdir(), *path = path2(d, "bad.json");
+    char *d = th_make_tmpdir("compare"), *path = th_path(d, "bad.json");
     write_text(path, "{\n"
                      "  \"version\": \"0.1.0\",\n"
                      "  \"seeds\": [1, 2],\n"
@@ -572,7 +458,7 @@ static void baseline_errors_have_positions(void **state)
     write_text(path, "[1, 2]\n");
     assert_int_equal(cmp_load(path, &errs, &r), BS_ERR_INPUT);
     cfg_errs_free(&errs);
-    rm_rf(d);
+    th_rm_rf(d);
     free(d);
     free(path);
 }
@@ -644,13 +530,13 @@ static void fail_if_messages(void **state)
 static void exit_codes_and_messages(void **state)
 {
     (void)state;
-    char *d = tmpdir(), *out = path2(d, "out");
-    proc p = RUN("compare", ROOMY, "-p", "static", "--seeds", "2", "-o", out, "--fail-if",
-                 "stall_s >", "-q");
+    char *d = th_make_tmpdir("compare"), *out = th_path(d, "out");
+    th_proc p = RUN("compare", ROOMY, "-p", "static", "--seeds", "2", "-o", out, "--fail-if",
+                    "stall_s >", "-q");
     assert_int_equal(p.code, 2);
     assert_non_null(strstr(p.err, "balloonsim: --fail-if: column 10: expected a value after '>'"));
     assert_int_equal(access(out, F_OK), -1); /* nothing was made */
-    proc_free(&p);
+    th_proc_free(&p);
 
     /* more bad conditions, each with its column (the parser is expr.c's) and
      * a caret under it; a good one runs */
@@ -672,49 +558,49 @@ static void exit_codes_and_messages(void **state)
         assert_non_null(strstr(p.err, want));
         assert_non_null(strstr(p.err, conds[i].caret));
         assert_int_equal(access(out, F_OK), -1);
-        proc_free(&p);
+        th_proc_free(&p);
     }
 
     p = RUN("compare", ROOMY, BADSC, "-p", "static,proportional", "-o", out, "-q");
     assert_int_equal(p.code, 2);
     assert_non_null(strstr(p.err, BADSC ":4:7: seed:"));
     assert_int_equal(access(out, F_OK), -1);
-    proc_free(&p);
+    th_proc_free(&p);
 
     p = RUN("compare", ROOMY, "-p", "static,nosuch", "-o", out, "-q");
     assert_int_equal(p.code, 2);
     assert_non_null(strstr(p.err, "nosuch"));
     assert_int_equal(access(out, F_OK), -1);
-    proc_free(&p);
+    th_proc_free(&p);
 
     p = RUN("compare", ROOMY, "-o", out);
     assert_int_equal(p.code, 2);
     assert_non_null(strstr(p.err, "missing -p"));
-    proc_free(&p);
+    th_proc_free(&p);
 
     p = RUN("compare", ROOMY, "-p", "static,static", "-o", out);
     assert_int_equal(p.code, 2);
     assert_non_null(strstr(p.err, "policy 'static' is given twice"));
-    proc_free(&p);
+    th_proc_free(&p);
 
     p = RUN("compare", ROOMY, "-p", "static", "--fail-if", "stall_s>+5%", "-o", out);
     assert_int_equal(p.code, 2);
     assert_non_null(strstr(p.err, "give --baseline FILE"));
-    proc_free(&p);
+    th_proc_free(&p);
 
     p = RUN("compare", ROOMY, "-p", "static", "--rank-by", "stall_s,nope", "-o", out);
     assert_int_equal(p.code, 2);
     assert_non_null(strstr(p.err, "column 9: unknown metric 'nope'"));
-    proc_free(&p);
+    th_proc_free(&p);
 
     p = RUN("compare", ROOMY, "-p", "static", "--seeds", "0", "-o", out);
     assert_int_equal(p.code, 2);
-    proc_free(&p);
+    th_proc_free(&p);
 
     p = RUN("compare", ROOMY, ROOMY, "-p", "static", "-o", out, "-q");
     assert_int_equal(p.code, 2); /* two scenarios named "roomy" */
     assert_non_null(strstr(p.err, "both named 'roomy'"));
-    proc_free(&p);
+    th_proc_free(&p);
 
     /* absolute condition that holds: exit 1, named per scenario and policy */
     p = RUN("compare", ROOMY, TIGHT, "-p", "static,proportional", "--seeds", "2", "-o", out,
@@ -723,14 +609,14 @@ static void exit_codes_and_messages(void **state)
     assert_non_null(strstr(p.err, "fail-if: tight / static: stall_s = "));
     assert_null(strstr(p.err, "fail-if: roomy"));
     assert_non_null(strstr(p.out, "scenario tight"));
-    proc_free(&p);
+    th_proc_free(&p);
 
     p = RUN("compare", ROOMY, "-p", "static", "--seeds", "2", "-o", out, "--no-plots", "-q",
             "--fail-if", "stall_s > 1m");
     assert_int_equal(p.code, 0);
     assert_string_equal(p.err, "");
-    proc_free(&p);
-    rm_rf(d);
+    th_proc_free(&p);
+    th_rm_rf(d);
     free(d);
     free(out);
 }
@@ -741,16 +627,16 @@ static const char *const report_files[] = {"compare.txt", "compare.md", "compare
 static void same_for_any_parallelism(void **state)
 {
     (void)state;
-    char *d = tmpdir(), *a = path2(d, "j1"), *b = path2(d, "j4");
-    proc p = RUN("compare", TIGHT, ROOMY, "-p", "static,proportional", "--seeds", "3", "-j", "1",
-                 "-o", a, "--no-plots", "-q");
+    char *d = th_make_tmpdir("compare"), *a = th_path(d, "j1"), *b = th_path(d, "j4");
+    th_proc p = RUN("compare", TIGHT, ROOMY, "-p", "static,proportional", "--seeds", "3", "-j", "1",
+                    "-o", a, "--no-plots", "-q");
     assert_int_equal(p.code, 0);
-    proc q = RUN("compare", TIGHT, ROOMY, "-p", "static,proportional", "--seeds", "3", "-j", "4",
-                 "-o", b, "--no-plots", "-q");
+    th_proc q = RUN("compare", TIGHT, ROOMY, "-p", "static,proportional", "--seeds", "3", "-j", "4",
+                    "-o", b, "--no-plots", "-q");
     assert_int_equal(q.code, 0);
     assert_string_equal(p.out, q.out);
     for (size_t i = 0; i < sizeof report_files / sizeof report_files[0]; i++) {
-        char *x = slurp(a, report_files[i]), *y = slurp(b, report_files[i]);
+        char *x = th_slurp(a, report_files[i]), *y = th_slurp(b, report_files[i]);
         assert_non_null(x);
         assert_non_null(y);
         assert_string_equal(x, y);
@@ -761,8 +647,8 @@ static void same_for_any_parallelism(void **state)
     static const char *const runs[] = {"tight/static-s1", "tight/proportional-s3",
                                        "roomy/proportional-s2"};
     for (size_t i = 0; i < 3; i++) {
-        char *ra = path2(a, runs[i]), *rb = path2(b, runs[i]);
-        char *x = slurp(ra, "summary.json"), *y = slurp(rb, "summary.json");
+        char *ra = th_path(a, runs[i]), *rb = th_path(b, runs[i]);
+        char *x = th_slurp(ra, "summary.json"), *y = th_slurp(rb, "summary.json");
         assert_non_null(x);
         assert_string_equal(x, y);
         free(x);
@@ -771,12 +657,12 @@ static void same_for_any_parallelism(void **state)
         free(rb);
     }
     /* the plot scripts are there even with --no-plots */
-    char *gp = slurp(a, "plots/tight-metrics.gp");
+    char *gp = th_slurp(a, "plots/tight-metrics.gp");
     assert_non_null(gp);
     free(gp);
-    proc_free(&p);
-    proc_free(&q);
-    rm_rf(d);
+    th_proc_free(&p);
+    th_proc_free(&q);
+    th_rm_rf(d);
     free(d);
     free(a);
     free(b);
@@ -786,21 +672,21 @@ static void formats_on_stdout_and_golden(void **state)
 {
     (void)state;
     static const char *const fmts[] = {"text", "markdown", "json", "csv"};
-    char *d = tmpdir(), *out = path2(d, "out");
+    char *d = th_make_tmpdir("compare"), *out = th_path(d, "out");
     for (size_t i = 0; i < 4; i++) {
-        proc p = RUN("compare", TIGHT, ROOMY, "-p", "static,proportional", "--seeds", "3", "-o",
-                     out, "--no-plots", "-q", "--format", fmts[i], "-j", "2");
+        th_proc p = RUN("compare", TIGHT, ROOMY, "-p", "static,proportional", "--seeds", "3", "-o",
+                        out, "--no-plots", "-q", "--format", fmts[i], "-j", "2");
         assert_int_equal(p.code, 0);
-        char *file = slurp(out, report_files[i]);
+        char *file = th_slurp(out, report_files[i]);
         assert_non_null(file);
         assert_string_equal(p.out, file);
         char golden[64];
         snprintf(golden, sizeof golden, "e2e/%s", report_files[i]);
         check_golden(golden, file);
         free(file);
-        proc_free(&p);
+        th_proc_free(&p);
     }
-    rm_rf(d);
+    th_rm_rf(d);
     free(d);
     free(out);
 }
@@ -808,23 +694,23 @@ static void formats_on_stdout_and_golden(void **state)
 static void baseline_gate(void **state)
 {
     (void)state;
-    char *d = tmpdir(), *out = path2(d, "out"), *base = path2(d, "base.json");
-    proc p = RUN("compare", TIGHT, "-p", "static,proportional", "--seeds", "2", "-o", out,
-                 "--no-plots", "-q", "--save-baseline", base);
+    char *d = th_make_tmpdir("compare"), *out = th_path(d, "out"), *base = th_path(d, "base.json");
+    th_proc p = RUN("compare", TIGHT, "-p", "static,proportional", "--seeds", "2", "-o", out,
+                    "--no-plots", "-q", "--save-baseline", base);
     assert_int_equal(p.code, 0);
-    char *saved = read_file(base), *json = slurp(out, "compare.json");
+    char *saved = th_read_file(base), *json = th_slurp(out, "compare.json");
     assert_non_null(saved);
     assert_string_equal(saved, json); /* the baseline is compare.json */
     free(saved);
     free(json);
-    proc_free(&p);
+    th_proc_free(&p);
 
     /* the same results against themselves: nothing is worse */
     p = RUN("compare", TIGHT, "-p", "static,proportional", "--seeds", "2", "-o", out,
             "--no-plots", "-q", "--baseline", base, "--fail-if", "stall_s>+0% || fairness<-0%");
     assert_int_equal(p.code, 0);
     assert_string_equal(p.err, "");
-    proc_free(&p);
+    th_proc_free(&p);
 
     /* a threshold below the baseline: tripped, with the numbers */
     p = RUN("compare", TIGHT, "-p", "static,proportional", "--seeds", "2", "-o", out,
@@ -833,14 +719,14 @@ static void baseline_gate(void **state)
     assert_non_null(strstr(p.err, "fail-if: tight / static: stall_s = "));
     assert_non_null(strstr(p.err, "(baseline "));
     assert_non_null(strstr(p.err, " -50%)\n"));
-    proc_free(&p);
+    th_proc_free(&p);
 
     /* a policy the baseline lacks: a note, and its relative test is false */
     p = RUN("compare", TIGHT, "-p", "static,mom", "--seeds", "2", "-o", out, "--no-plots",
             "--baseline", base, "--fail-if", "stall_s>+0%");
     assert_int_equal(p.code, 0);
     assert_non_null(strstr(p.err, "has no results for tight / mom"));
-    proc_free(&p);
+    th_proc_free(&p);
 
     /* a broken baseline is bad input */
     write_text(base, "{\"version\": \"0.1.0\"}\n");
@@ -848,8 +734,8 @@ static void baseline_gate(void **state)
             "--baseline", base, "--fail-if", "stall_s>+0%");
     assert_int_equal(p.code, 2);
     assert_non_null(strstr(p.err, "missing required key 'seeds'"));
-    proc_free(&p);
-    rm_rf(d);
+    th_proc_free(&p);
+    th_rm_rf(d);
     free(d);
     free(out);
     free(base);

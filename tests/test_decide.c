@@ -13,18 +13,17 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "policies/pol.h"
 #include "sim/cfg.h"
 #include "sim/decide.h"
+#include "helpers.h"
 
 #define KiB 1024LL
 #define MiB (1024LL * KiB)
@@ -761,98 +760,47 @@ static void test_registered_state_round_trip(void **state) {
 /* ------------------------------------------------------------------ */
 /* the binary                                                          */
 
-typedef struct proc {
-    int code;
-    char *out, *err;
-} proc;
-
-static char *read_all(int fd) {
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *m = open_memstream(&buf, &len);
-    char chunk[4096];
-    ssize_t n;
-    lseek(fd, 0, SEEK_SET);
-    while ((n = read(fd, chunk, sizeof chunk)) > 0) fwrite(chunk, 1, (size_t)n, m);
-    fclose(m);
-    return buf;
-}
-
-static proc run(const char *const *args) {
-    char on[] = "/tmp/bs_dec_out_XXXXXX", en[] = "/tmp/bs_dec_err_XXXXXX";
-    int out = mkstemp(on), err = mkstemp(en);
-    assert_true(out >= 0 && err >= 0);
-    unlink(on);
-    unlink(en);
-    const char *argv[32] = {bin};
-    size_t n = 1;
-    for (; args[n - 1] != NULL && n < 31; n++) argv[n] = args[n - 1];
-    argv[n] = NULL;
-    fflush(stdout);
-    fflush(stderr);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        dup2(out, 1);
-        dup2(err, 2);
-        execv(bin, (char *const *)argv);
-        _exit(127);
-    }
-    int status = 0;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    proc p = {.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status)};
-    p.out = read_all(out);
-    p.err = read_all(err);
-    close(out);
-    close(err);
-    return p;
-}
-
-#define RUN(...) run((const char *const[]){__VA_ARGS__, NULL})
-
-static void proc_free(proc *p) {
-    free(p->out);
-    free(p->err);
-}
+/* The binary with ARGS, stdout/stderr/exit code captured. */
+#define RUN(...) th_exec(bin, NULL, NULL, (const char *const[]){__VA_ARGS__, NULL})
 
 static void test_binary_ok(void **state) {
     (void)state;
     char *want = expected_split();
-    proc p = RUN("decide", "proportional", DATA "split.yaml");
+    th_proc p = RUN("decide", "proportional", DATA "split.yaml");
     assert_int_equal(p.code, 0);
     assert_string_equal(p.out, want);
     assert_string_equal(p.err, "");
     /* Options may come anywhere; same bytes again. */
-    proc q = RUN("decide", "--set=", "proportional", DATA "split.yaml");
+    th_proc q = RUN("decide", "--set=", "proportional", DATA "split.yaml");
     assert_int_equal(q.code, 2); /* "--set=" is an empty PARAM=VALUE */
-    proc_free(&q);
+    th_proc_free(&q);
     q = RUN("decide", "proportional", DATA "split.yaml");
     assert_string_equal(q.out, p.out);
-    proc_free(&q);
-    proc_free(&p);
+    th_proc_free(&q);
+    th_proc_free(&p);
     free(want);
 
     p = RUN("decide", "--help");
     assert_int_equal(p.code, 0);
     assert_non_null(strstr(p.out, "usage: balloonsim decide POLICY SNAPSHOT [--set PARAM=VALUE]..."));
     assert_null(strstr(p.out, "not implemented"));
-    proc_free(&p);
+    th_proc_free(&p);
 }
 
 static void test_binary_errors(void **state) {
     (void)state;
-    proc p = RUN("decide", "proportional", DATA "no-such-file.yaml");
+    th_proc p = RUN("decide", "proportional", DATA "no-such-file.yaml");
     assert_int_equal(p.code, 2);
     assert_string_equal(p.out, "");
     assert_non_null(strstr(p.err, DATA "no-such-file.yaml: cannot open"));
-    proc_free(&p);
+    th_proc_free(&p);
 
     p = RUN("decide", "nosuch", DATA "split.yaml");
     assert_int_equal(p.code, 2);
     assert_string_equal(p.out, "");
     assert_non_null(strstr(p.err, "unknown policy 'nosuch' (expected one of: static, "
                                   "proportional, scripted"));
-    proc_free(&p);
+    th_proc_free(&p);
 
     p = RUN("decide", "proportional", DATA "bad.yaml");
     assert_int_equal(p.code, 2);
@@ -869,34 +817,34 @@ static void test_binary_errors(void **state) {
         if (strstr(p.err, lines[i]) == NULL) fprintf(stderr, "missing: %s\nin:\n%s", lines[i], p.err);
         assert_non_null(strstr(p.err, lines[i]));
     }
-    proc_free(&p);
+    th_proc_free(&p);
 
     p = RUN("decide", "proportional", DATA "split.yaml", "--set", "nokey");
     assert_int_equal(p.code, 2);
     assert_string_equal(p.out, "");
     assert_non_null(strstr(p.err, "bad --set 'nokey' (expected PARAM=VALUE)"));
-    proc_free(&p);
+    th_proc_free(&p);
 
     p = RUN("decide", "proportional", DATA "split.yaml", "--set", "foo=1");
     assert_int_equal(p.code, 2);
     assert_string_equal(p.out, "");
     assert_non_null(strstr(p.err, "--set: params.foo: unknown key 'foo'"));
-    proc_free(&p);
+    th_proc_free(&p);
 
     p = RUN("decide", "proportional");
     assert_int_equal(p.code, 2);
     assert_non_null(strstr(p.err, "missing SNAPSHOT"));
-    proc_free(&p);
+    th_proc_free(&p);
 
     p = RUN("decide", "proportional", DATA "split.yaml", "extra");
     assert_int_equal(p.code, 2);
     assert_non_null(strstr(p.err, "unexpected argument 'extra'"));
-    proc_free(&p);
+    th_proc_free(&p);
 
     p = RUN("decide", "proportional", DATA "split.yaml", "--frob");
     assert_int_equal(p.code, 2);
     assert_non_null(strstr(p.err, "unknown option '--frob'"));
-    proc_free(&p);
+    th_proc_free(&p);
 }
 
 /* cli.md's example: proxmox on its snapshot.  Goal 80 % of 16 GiB = 12.8 GiB
@@ -905,7 +853,7 @@ static void test_binary_errors(void **state) {
 static void test_proxmox_example(void **state) {
     (void)state;
     if (pol_find("proxmox") == NULL) skip(); /* not registered yet */
-    proc p = RUN("decide", "proxmox", DATA "proxmox.yaml");
+    th_proc p = RUN("decide", "proxmox", DATA "proxmox.yaml");
     if (p.code != 0) fprintf(stderr, "%s", p.err);
     assert_int_equal(p.code, 0);
     const char *head = "{\"targets\": {\"vm100\": 1104857600}, \"policy_state\": {";
@@ -913,7 +861,7 @@ static void test_proxmox_example(void **state) {
     size_t len = strlen(p.out);
     assert_true(len >= 3 && strcmp(p.out + len - 3, "}}\n") == 0);
     assert_ptr_equal(strchr(p.out, '\n'), p.out + len - 1); /* one line */
-    proc_free(&p);
+    th_proc_free(&p);
 }
 
 int main(void) {

@@ -18,7 +18,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <spawn.h>
 #include <stdbool.h>
@@ -28,6 +27,8 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "helpers.h"
 
 extern char **environ;
 
@@ -61,12 +62,6 @@ static uint64_t fnv1a(const char *p, size_t n)
     uint64_t h = 0xcbf29ce484222325ULL;
     for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)p[i]) * 0x100000001b3ULL;
     return h;
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st, (void)flag, (void)ftw;
-    return remove(path);
 }
 
 static int run_scenario(const char *bin, const char *scenario, const char *out)
@@ -140,7 +135,7 @@ static void check_one(const char *bin, const char *name, bool update)
     if (strcmp(want, digests) != 0)
         fail_msg("%s: series differ from %s:\n%s(got)\n%s(golden)", name, b, digests, want);
     free(want);
-    nftw(tmpl, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    th_rm_rf(tmpl);
 }
 
 static int cmp_str(const void *x, const void *y)

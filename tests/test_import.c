@@ -14,13 +14,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "sim/cli.h"
 #include "sim/cmd_import.h"
 #include "sim/scenario.h"
 #include "workloads/wl.h"
+#include "helpers.h"
 
 #define SMALL "tests/data/import/small.csv"
 #define SEC BS_NS_PER_S
@@ -30,16 +30,16 @@ static char tmpdir[64];
 static int make_tmpdir(void **state)
 {
     (void)state;
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/bs-import-XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
+    char *d = th_make_tmpdir("import");
+    snprintf(tmpdir, sizeof tmpdir, "%s", d);
+    free(d);
+    return 0;
 }
 
 static int remove_tmpdir(void **state)
 {
     (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
+    return th_rm_rf(tmpdir) == 0 ? 0 : -1;
 }
 
 static const char *tmp_path(const char *name)
@@ -329,23 +329,12 @@ static void test_binary_stdout(void **state)
     const char *bin = getenv("BALLOONSIM");
     if (!bin) bin = "./balloonsim";
     if (access(bin, X_OK) != 0) skip();
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "'%s' import mom-simulator %s 2>/dev/null", bin, SMALL);
-    FILE *p = popen(cmd, "r");
-    assert_non_null(p);
-    char *got = NULL;
-    size_t len = 0;
-    FILE *m = open_memstream(&got, &len);
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, p)) > 0) fwrite(chunk, 1, n, m);
-    fclose(m);
-    int st = pclose(p);
-    assert_true(WIFEXITED(st));
-    assert_int_equal(WEXITSTATUS(st), 0);
+    th_proc p =
+        th_exec(bin, NULL, NULL, (const char *const[]){"import", "mom-simulator", SMALL, NULL});
+    assert_int_equal(p.code, 0); /* exited, with 0 */
     char *want = import_ok(SMALL, 0);
-    assert_string_equal(got, want);
-    free(got);
+    assert_string_equal(p.out, want);
+    th_proc_free(&p);
     free(want);
 }
 

@@ -3,99 +3,27 @@
  * Scenarios and results are built by hand (no engine), so every expected
  * string below comes from cli.md or from an independent calculation written
  * next to it (strtod round trips, digit counts), not from the code under test. */
-#define _XOPEN_SOURCE 700 /* nftw */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <dirent.h>
-#include <ftw.h>
 #include <locale.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "sim/metrics.h"
 #include "sim/output.h"
+#include "helpers.h"
 
 #define SEC BS_NS_PER_S
 
 /* ------------------------------------------------------------------ */
 /* helpers                                                             */
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
-static void rm_rf(const char *path)
-{
-    nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static char *make_tmpdir(void)
-{
-    char tmpl[] = "/tmp/bs_test_output_XXXXXX";
-    char *d = mkdtemp(tmpl);
-    assert_non_null(d);
-    return strdup(d);
-}
-
-static char *join(const char *a, const char *b)
-{
-    size_t n = strlen(a) + strlen(b) + 2;
-    char *p = malloc(n);
-    assert_non_null(p);
-    snprintf(p, n, "%s/%s", a, b);
-    return p;
-}
-
-static bool exists(const char *dir, const char *name)
-{
-    char *p = join(dir, name);
-    bool e = access(p, F_OK) == 0;
-    free(p);
-    return e;
-}
-
-static char *slurp(const char *dir, const char *name)
-{
-    char *p = join(dir, name);
-    FILE *f = fopen(p, "rb");
-    free(p);
-    assert_non_null(f);
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *m = open_memstream(&buf, &len);
-    int c;
-    while ((c = getc(f)) != EOF)
-        putc(c, m);
-    fclose(f);
-    fclose(m);
-    return buf;
-}
-
-/* Number of directory entries (besides . and ..) whose name contains `part`. */
-static int count_entries(const char *dir, const char *part)
-{
-    DIR *d = opendir(dir);
-    assert_non_null(d);
-    int n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL)
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") && strstr(e->d_name, part))
-            n++;
-    closedir(d);
-    return n;
-}
 
 static const pol_type fake_policy = {.name = "static", .description = "test"};
 
@@ -469,8 +397,8 @@ static void write_rows(out_run *o)
 static void test_files_headers_and_rows(void **state)
 {
     (void)state;
-    char *tmp = make_tmpdir();
-    char *dir = join(tmp, "run");
+    char *tmp = th_make_tmpdir("output");
+    char *dir = th_path(tmp, "run");
     fixture fx;
     fixture_init(&fx, "web-1", "node-1");
     out_run *o = NULL;
@@ -480,33 +408,33 @@ static void test_files_headers_and_rows(void **state)
                      .events = 1234};
     assert_int_equal(out_finish(o, &fx.sc, &fx.res, &info), BS_OK);
 
-    char *ts = slurp(dir, "timeseries.csv");
+    char *ts = th_slurp_or_fail(dir, "timeseries.csv");
     assert_string_equal(ts,
                         "time_s,host,vm,demand_bytes,cache_bytes,actual_bytes,target_bytes,"
                         "resident_bytes,guest_swapped_bytes,host_swapped_bytes,stall_fraction\n"
                         "60,node-1,web-1,1,2,3,4,5,6,7,0.25\n");
-    char *hs = slurp(dir, "hosts.csv");
+    char *hs = th_slurp_or_fail(dir, "hosts.csv");
     assert_string_equal(hs, "time_s,host,used_bytes,free_bytes,swapped_bytes\n"
                             "4.1,node-1,10,20,0\n");
-    char *ev = slurp(dir, "events.csv");
+    char *ev = th_slurp_or_fail(dir, "events.csv");
     assert_string_equal(ev, "time_s,host,vm,event,value\n0.000000001,node-1,,host_oom,99\n");
-    char *rj = slurp(dir, "run.json");
+    char *rj = th_slurp_or_fail(dir, "run.json");
     assert_string_equal(rj, "{\n  \"version\": \"" BS_VERSION "\",\n"
                             "  \"command_line\": \"balloonsim run 'a b'.yaml\",\n"
                             "  \"wall_time_s\": 0.5,\n  \"events\": 1234\n}\n");
-    char *sj = slurp(dir, "summary.json");
+    char *sj = th_slurp_or_fail(dir, "summary.json");
     char *expect = summary_json(&fx);
     assert_string_equal(sj, expect);
-    assert_true(exists(dir, "plots"));
-    assert_int_equal(count_entries(dir, "tmp"), 0);
-    assert_int_equal(count_entries(dir, ""), 6); /* 5 files and plots/ */
+    assert_true(th_exists(dir, "plots"));
+    assert_int_equal(th_count_entries(dir, "tmp"), 0);
+    assert_int_equal(th_count_entries(dir, ""), 6); /* 5 files and plots/ */
     free(ts);
     free(hs);
     free(ev);
     free(rj);
     free(sj);
     free(expect);
-    rm_rf(tmp);
+    th_rm_rf(tmp);
     free(dir);
     free(tmp);
 }
@@ -514,7 +442,7 @@ static void test_files_headers_and_rows(void **state)
 static void test_no_final_file_before_finish(void **state)
 {
     (void)state;
-    char *tmp = make_tmpdir();
+    char *tmp = th_make_tmpdir("output");
     fixture fx;
     fixture_init(&fx, "web-1", "node-1");
     out_run *o = NULL;
@@ -523,60 +451,60 @@ static void test_no_final_file_before_finish(void **state)
     static const char *const finals[] = {"timeseries.csv", "hosts.csv", "events.csv",
                                          "summary.json", "run.json"};
     for (size_t i = 0; i < 5; i++)
-        assert_false(exists(tmp, finals[i]));
-    assert_true(exists(tmp, ".timeseries.csv.tmp"));
+        assert_false(th_exists(tmp, finals[i]));
+    assert_true(th_exists(tmp, ".timeseries.csv.tmp"));
     assert_int_equal(out_finish(o, &fx.sc, &fx.res, NULL), BS_OK);
     for (size_t i = 0; i < 5; i++)
-        assert_true(exists(tmp, finals[i]));
-    rm_rf(tmp);
+        assert_true(th_exists(tmp, finals[i]));
+    th_rm_rf(tmp);
     free(tmp);
 }
 
 static void test_abort_leaves_nothing(void **state)
 {
     (void)state;
-    char *tmp = make_tmpdir();
-    char *dir = join(tmp, "a/b/c");
+    char *tmp = th_make_tmpdir("output");
+    char *dir = th_path(tmp, "a/b/c");
     out_run *o = NULL;
     assert_int_equal(out_open(dir, &o), BS_OK);
-    assert_true(exists(dir, "plots"));
+    assert_true(th_exists(dir, "plots"));
     write_rows(o);
     out_abort(o);
     /* Every directory out_open made is gone again, the parent stays. */
-    assert_int_equal(count_entries(tmp, ""), 0);
+    assert_int_equal(th_count_entries(tmp, ""), 0);
     assert_int_equal(access(tmp, F_OK), 0);
     free(dir);
 
     /* An existing directory with the user's files keeps them. */
-    char *keep = join(tmp, "keep.txt");
+    char *keep = th_path(tmp, "keep.txt");
     FILE *f = fopen(keep, "w");
     assert_non_null(f);
     fclose(f);
     assert_int_equal(out_open(tmp, &o), BS_OK);
     out_abort(o);
-    assert_int_equal(count_entries(tmp, ""), 1);
-    assert_true(exists(tmp, "keep.txt"));
+    assert_int_equal(th_count_entries(tmp, ""), 1);
+    assert_true(th_exists(tmp, "keep.txt"));
     free(keep);
     out_abort(NULL);
-    rm_rf(tmp);
+    th_rm_rf(tmp);
     free(tmp);
 }
 
 static void test_open_fails_on_a_file(void **state)
 {
     (void)state;
-    char *tmp = make_tmpdir();
-    char *file = join(tmp, "file");
+    char *tmp = th_make_tmpdir("output");
+    char *file = th_path(tmp, "file");
     FILE *f = fopen(file, "w");
     assert_non_null(f);
     fclose(f);
-    char *dir = join(file, "run");
+    char *dir = th_path(file, "run");
     out_run *o = (out_run *)(uintptr_t)1;
     assert_int_equal(out_open(dir, &o), BS_ERR_INTERNAL);
     assert_null(o);
     assert_int_equal(out_open(file, &o), BS_ERR_INTERNAL);
-    assert_int_equal(count_entries(tmp, ""), 1);
-    rm_rf(tmp);
+    assert_int_equal(th_count_entries(tmp, ""), 1);
+    th_rm_rf(tmp);
     free(dir);
     free(file);
     free(tmp);
@@ -585,7 +513,7 @@ static void test_open_fails_on_a_file(void **state)
 static void test_csv_quoting(void **state)
 {
     (void)state;
-    char *tmp = make_tmpdir();
+    char *tmp = th_make_tmpdir("output");
     fixture fx;
     fixture_init(&fx, "web-1", "node-1");
     out_run *o = NULL;
@@ -599,28 +527,28 @@ static void test_csv_quoting(void **state)
     eng_host_sample h = {.t = 0, .host = "sp ace", .used = 1, .free = 2, .swapped = 3};
     assert_int_equal(s->host_sample(s->ctx, &h), BS_OK);
     assert_int_equal(out_finish(o, &fx.sc, &fx.res, NULL), BS_OK);
-    char *ts = slurp(tmp, "timeseries.csv");
+    char *ts = th_slurp_or_fail(tmp, "timeseries.csv");
     assert_non_null(strstr(ts, "\n0,\"h\"\"q\",\"a,b\",0,0,0,0,0,0,0,1\n"));
-    char *ev = slurp(tmp, "events.csv");
+    char *ev = th_slurp_or_fail(tmp, "events.csv");
     assert_non_null(strstr(ev, "\n2,plain,\"line\nbreak\",start,4096\n"));
-    char *hs = slurp(tmp, "hosts.csv");
+    char *hs = th_slurp_or_fail(tmp, "hosts.csv");
     assert_non_null(strstr(hs, "\n0,sp ace,1,2,3\n")); /* spaces need no quotes */
     free(ts);
     free(ev);
     free(hs);
-    rm_rf(tmp);
+    th_rm_rf(tmp);
     free(tmp);
 }
 
 static void test_out_mkdirs(void **state)
 {
     (void)state;
-    char *tmp = make_tmpdir();
-    char *dir = join(tmp, "x//y/z/");
+    char *tmp = th_make_tmpdir("output");
+    char *dir = th_path(tmp, "x//y/z/");
     assert_int_equal(out_mkdirs(dir), BS_OK);
-    assert_true(exists(tmp, "x/y/z"));
+    assert_true(th_exists(tmp, "x/y/z"));
     assert_int_equal(out_mkdirs(dir), BS_OK); /* already there: fine */
-    rm_rf(tmp);
+    th_rm_rf(tmp);
     free(dir);
     free(tmp);
 }

@@ -4,26 +4,22 @@
  * arithmetic (tests/data/sweep/mono.yaml: a host of M GiB holds M VMs of
  * 1 GiB that touch all their memory, one more and the host kills).
  * The command tests run $BALLOONSIM (set by `make test`; else ./balloonsim). */
-#define _XOPEN_SOURCE 700 /* nftw, realpath */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "sim/cmd_plan.h"
 #include "sim/expr.h"
+#include "helpers.h"
 
 #define MONO "tests/data/sweep/mono.yaml"
 
@@ -202,86 +198,17 @@ static void margins_take_the_worst_seed(void **state)
 /* ------------------------------------------------------------------ */
 /* the command                                                          */
 
-typedef struct proc {
-    int code;
-    char *out, *err;
-} proc;
-
-static char *read_fd(int fd)
-{
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *m = open_memstream(&buf, &len);
-    char chunk[4096];
-    ssize_t n;
-    lseek(fd, 0, SEEK_SET);
-    while ((n = read(fd, chunk, sizeof chunk)) > 0)
-        fwrite(chunk, 1, (size_t)n, m);
-    fclose(m);
-    return buf;
-}
-
-static proc run(const char *const *args)
-{
-    char o[] = "/tmp/bs_plan_out_XXXXXX", e[] = "/tmp/bs_plan_err_XXXXXX";
-    int out = mkstemp(o), err = mkstemp(e);
-    assert_true(out >= 0 && err >= 0);
-    unlink(o);
-    unlink(e);
-    const char *argv[64] = {bin};
-    size_t n = 1;
-    for (; args[n - 1] && n < 63; n++)
-        argv[n] = args[n - 1];
-    argv[n] = NULL;
-    fflush(stdout);
-    fflush(stderr);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        dup2(out, 1);
-        dup2(err, 2);
-        execv(bin, (char *const *)argv);
-        _exit(127);
-    }
-    int status = 0;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    proc p = {.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status)};
-    p.out = read_fd(out);
-    p.err = read_fd(err);
-    close(out);
-    close(err);
-    return p;
-}
-
-#define RUN(...) run((const char *const[]){__VA_ARGS__, NULL})
-
-static void proc_free(proc *p)
-{
-    free(p->out);
-    free(p->err);
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st, (void)flag, (void)ftw;
-    return remove(path);
-}
-
-static char *tmpdir(void)
-{
-    char tmpl[] = "/tmp/bs_test_plan_XXXXXX";
-    assert_non_null(mkdtemp(tmpl));
-    return strdup(tmpl);
-}
+/* The binary with ARGS, stdout/stderr/exit code captured. */
+#define RUN(...) th_exec(bin, NULL, NULL, (const char *const[]){__VA_ARGS__, NULL})
 
 static void plan_finds_the_capacity_of_a_monotone_scenario(void **state)
 {
     (void)state;
-    char *dir = tmpdir();
+    char *dir = th_make_tmpdir("plan");
     /* 16 GiB of host, 1 GiB VMs: 16 fit (16 / 1), the 17th is killed */
-    proc p = RUN("plan", MONO, "--vary", "hosts[0].vms[0].count=1:40", "--slo",
-                 "host_oom_kills==0", "--seeds", "2", "-o", dir, "-q", "--format", "json",
-                 "--no-plots");
+    th_proc p = RUN("plan", MONO, "--vary", "hosts[0].vms[0].count=1:40", "--slo",
+                    "host_oom_kills==0", "--seeds", "2", "-o", dir, "-q", "--format", "json",
+                    "--no-plots");
     assert_int_equal(p.code, 0);
     assert_non_null(strstr(p.out, "\"answer\": 16,"));
     assert_non_null(strstr(p.out, "\"at_answer\": {\"value\": 16, \"meets\": true"));
@@ -295,46 +222,46 @@ static void plan_finds_the_capacity_of_a_monotone_scenario(void **state)
     snprintf(path, sizeof path, "%s/plots/plan.gp", dir);
     assert_int_equal(access(path, F_OK), 0);
     /* another host size moves the answer with it: 24 GiB / 1 GiB */
-    proc q = RUN("plan", MONO, "--vary", "hosts[0].vms[0].count=1:40", "--slo",
-                 "host_oom_kills==0", "--set", "hosts[0].memory=24GiB", "-o", dir, "-q");
+    th_proc q = RUN("plan", MONO, "--vary", "hosts[0].vms[0].count=1:40", "--slo",
+                    "host_oom_kills==0", "--set", "hosts[0].memory=24GiB", "-o", dir, "-q");
     assert_int_equal(q.code, 0);
     assert_non_null(strstr(q.out, "answer: hosts[0].vms[0].count = 24\n"));
     assert_non_null(strstr(q.out, "Every run with --set hosts[0].memory=24GiB."));
     assert_non_null(strstr(q.out, "monotone"));
     /* a value with a unit; when HI meets the SLO, HI is the answer (and
      * the capacity may be higher): 10 VMs of 1 GiB fit a 64 GiB host */
-    proc r = RUN("plan", MONO, "--vary", "hosts[0].memory=10GiB:64GiB", "--set",
-                 "hosts[0].vms[0].count=10", "--slo", "host_oom_kills==0", "-o", dir, "-q",
-                 "--format", "json");
+    th_proc r = RUN("plan", MONO, "--vary", "hosts[0].memory=10GiB:64GiB", "--set",
+                    "hosts[0].vms[0].count=10", "--slo", "host_oom_kills==0", "-o", dir, "-q",
+                    "--format", "json");
     assert_int_equal(r.code, 0);
     assert_non_null(strstr(r.out, "\"answer\": 64,\n  \"answer_value\": \"64GiB\""));
     assert_non_null(strstr(r.out, "\"unit\": \"GiB\""));
-    proc_free(&p), proc_free(&q), proc_free(&r);
-    nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    th_proc_free(&p), th_proc_free(&q), th_proc_free(&r);
+    th_rm_rf(dir);
     free(dir);
 }
 
 static void plan_without_an_answer_exits_1(void **state)
 {
     (void)state;
-    char *dir = tmpdir();
-    proc p = RUN("plan", MONO, "--vary", "hosts[0].vms[0].count=20:40", "--slo",
-                 "host_oom_kills==0", "-o", dir, "-q", "--format", "json");
+    char *dir = th_make_tmpdir("plan");
+    th_proc p = RUN("plan", MONO, "--vary", "hosts[0].vms[0].count=20:40", "--slo",
+                    "host_oom_kills==0", "-o", dir, "-q", "--format", "json");
     assert_int_equal(p.code, 1);
     assert_non_null(strstr(p.out, "\"answer\": null"));
-    proc t = RUN("plan", MONO, "--vary", "hosts[0].vms[0].count=20:40", "--slo",
-                 "host_oom_kills==0", "-o", dir, "-q", "--resume");
+    th_proc t = RUN("plan", MONO, "--vary", "hosts[0].vms[0].count=20:40", "--slo",
+                    "host_oom_kills==0", "-o", dir, "-q", "--resume");
     assert_int_equal(t.code, 1);
     assert_non_null(strstr(t.out, "answer: none: the SLO fails at LO = 20 already"));
-    proc_free(&p), proc_free(&t);
-    nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    th_proc_free(&p), th_proc_free(&t);
+    th_rm_rf(dir);
     free(dir);
 }
 
 static void plan_bad_input_exits_2_with_a_clear_message(void **state)
 {
     (void)state;
-    char *dir = tmpdir();
+    char *dir = th_make_tmpdir("plan");
     char out[PATH_MAX];
     snprintf(out, sizeof out, "%s/never", dir);
     static const struct {
@@ -352,22 +279,22 @@ static void plan_bad_input_exits_2_with_a_clear_message(void **state)
          "--vary: hosts[0].vms[0].count: expected a whole number from 1"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        proc p = RUN("plan", MONO, "--vary", cases[i].vary, "--slo", cases[i].slo, "-o", out);
+        th_proc p = RUN("plan", MONO, "--vary", cases[i].vary, "--slo", cases[i].slo, "-o", out);
         assert_int_equal(p.code, 2);
         if (strstr(p.err, cases[i].want) == NULL)
             fail_msg("--vary %s --slo '%s': stderr lacks '%s':\n%s", cases[i].vary, cases[i].slo,
                      cases[i].want, p.err);
         assert_int_equal(access(out, F_OK), -1);
-        proc_free(&p);
+        th_proc_free(&p);
     }
-    proc m = RUN("plan", MONO, "--slo", "host_oom_kills==0");
+    th_proc m = RUN("plan", MONO, "--slo", "host_oom_kills==0");
     assert_int_equal(m.code, 2);
     assert_non_null(strstr(m.err, "missing --vary"));
-    proc s = RUN("plan", MONO, "--vary", "hosts[0].vms[0].count=1:3");
+    th_proc s = RUN("plan", MONO, "--vary", "hosts[0].vms[0].count=1:3");
     assert_int_equal(s.code, 2);
     assert_non_null(strstr(s.err, "missing --slo"));
-    proc_free(&m), proc_free(&s);
-    nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    th_proc_free(&m), th_proc_free(&s);
+    th_rm_rf(dir);
     free(dir);
 }
 

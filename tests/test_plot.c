@@ -3,15 +3,13 @@
  * Scenarios and results are built by hand; rendering tests write tiny CSVs
  * themselves and skip when gnuplot is not installed.  Which VMs a script must
  * show is computed here from the stall values, independently of plot.c. */
-#define _XOPEN_SOURCE 700 /* nftw, setenv */
+#define _XOPEN_SOURCE 700 /* setenv */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <dirent.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,59 +17,13 @@
 #include <unistd.h>
 
 #include "sim/plot.h"
+#include "helpers.h"
 
 #define SEC BS_NS_PER_S
 
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
-static void rm_rf(const char *path)
-{
-    nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static char *make_tmpdir(void)
-{
-    char tmpl[] = "/tmp/bs_test_plot_XXXXXX";
-    char *d = mkdtemp(tmpl);
-    assert_non_null(d);
-    return strdup(d);
-}
-
-static char *path2(const char *a, const char *b)
-{
-    size_t n = strlen(a) + strlen(b) + 2;
-    char *p = malloc(n);
-    assert_non_null(p);
-    snprintf(p, n, "%s/%s", a, b);
-    return p;
-}
-
-static char *slurp(const char *dir, const char *name)
-{
-    char *p = path2(dir, name);
-    FILE *f = fopen(p, "rb");
-    free(p);
-    assert_non_null(f);
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *m = open_memstream(&buf, &len);
-    int c;
-    while ((c = getc(f)) != EOF)
-        putc(c, m);
-    fclose(f);
-    fclose(m);
-    return buf;
-}
-
 static void spit(const char *dir, const char *name, const char *text)
 {
-    char *p = path2(dir, name);
+    char *p = th_path(dir, name);
     FILE *f = fopen(p, "w");
     free(p);
     assert_non_null(f);
@@ -79,30 +31,9 @@ static void spit(const char *dir, const char *name, const char *text)
     fclose(f);
 }
 
-static bool exists(const char *dir, const char *name)
-{
-    char *p = path2(dir, name);
-    bool e = access(p, F_OK) == 0;
-    free(p);
-    return e;
-}
-
-static int count_entries(const char *dir, const char *part)
-{
-    DIR *d = opendir(dir);
-    assert_non_null(d);
-    int n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL)
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") && strstr(e->d_name, part))
-            n++;
-    closedir(d);
-    return n;
-}
-
 static bool is_png(const char *dir, const char *name)
 {
-    char *p = path2(dir, name);
+    char *p = th_path(dir, name);
     FILE *f = fopen(p, "rb");
     free(p);
     if (f == NULL)
@@ -190,17 +121,17 @@ static void write_csvs(const char *dir, const fixture *fx)
 static void test_scripts_written(void **state)
 {
     (void)state;
-    char *tmp = make_tmpdir();
+    char *tmp = th_make_tmpdir("plot");
     fixture fx;
     fixture_init(&fx, 2, 3);
     assert_int_equal(plot_write_run_scripts(tmp, &fx.sc, &fx.res), BS_OK);
-    char *pdir = path2(tmp, "plots");
-    assert_int_equal(count_entries(pdir, ".gp"), 3);
-    assert_int_equal(count_entries(pdir, "tmp"), 0);
+    char *pdir = th_path(tmp, "plots");
+    assert_int_equal(th_count_entries(pdir, ".gp"), 3);
+    assert_int_equal(th_count_entries(pdir, "tmp"), 0);
     assert_int_equal(plot_count_scripts(tmp), 3);
     static const char *const names[] = {"memory.gp", "host.gp", "stall.gp"};
     for (int s = 0; s < 3; s++) {
-        char *g = slurp(pdir, names[s]);
+        char *g = th_slurp_or_fail(pdir, names[s]);
         assert_non_null(strstr(g, "set terminal pngcairo size 1200,800"));
         assert_non_null(strstr(g, "set datafile separator ','"));
         assert_non_null(strstr(g, "every ::1"));
@@ -210,7 +141,7 @@ static void test_scripts_written(void **state)
         assert_non_null(strstr(g, "tu = 3600"));
         free(g);
     }
-    char *mem = slurp(pdir, "memory.gp");
+    char *mem = th_slurp_or_fail(pdir, "memory.gp");
     assert_non_null(strstr(mem, "if (!exists(\"out\")) out = 'memory.png'"));
     /* One pass over the CSV picks the shown VMs' rows, numbered 1..n. */
     assert_non_null(strstr(mem, "k(s) = s eq 'vm-1' ? 1 : s eq 'vm-2' ? 2 : s eq 'vm-3' ? 3 : 0\n"));
@@ -219,25 +150,25 @@ static void test_scripts_written(void **state)
     assert_non_null(strstr(mem, "set title 'vm-3'\nplot $sel using ($1/tu):($2 == 3 ? $3/GiB"));
     assert_non_null(strstr(mem, "set multiplot layout 2,2"));
     assert_non_null(strstr(mem, "set xrange [0:3]"));
-    char *host = slurp(pdir, "host.gp");
+    char *host = th_slurp_or_fail(pdir, "host.gp");
     assert_non_null(strstr(host, "k(s) = s eq 'node-1' ? 1 : s eq 'node-2' ? 2 : 0\n"));
     assert_non_null(strstr(host, "plot '../hosts.csv' every ::1 using 1:(k(strcol(2))):3:4:5 "));
     assert_non_null(strstr(host, "($2 == 2 ? $5/GiB : NaN) with lines lw 1.5 title 'swapped'"));
-    char *stall = slurp(pdir, "stall.gp");
+    char *stall = th_slurp_or_fail(pdir, "stall.gp");
     assert_non_null(strstr(stall, "using 1:(k(strcol(3))):11 with table"));
     assert_non_null(strstr(stall, "($2 == 2 ? $3 : NaN) with lines lw 1.5 title 'vm-2'"));
     free(mem);
     free(host);
     free(stall);
     free(pdir);
-    rm_rf(tmp);
+    th_rm_rf(tmp);
     free(tmp);
 }
 
 static void test_most_stalled_vms_and_first_hosts(void **state)
 {
     (void)state;
-    char *tmp = make_tmpdir();
+    char *tmp = th_make_tmpdir("plot");
     fixture fx;
     fixture_init(&fx, NH, NV);
     /* stall_s of vm-(i+1) = (7 i) mod 20: a permutation of 0..19, so the 12
@@ -247,9 +178,9 @@ static void test_most_stalled_vms_and_first_hosts(void **state)
         fx.mv_vms[i].present[MET_STALL_S] = true;
     }
     assert_int_equal(plot_write_run_scripts(tmp, &fx.sc, &fx.res), BS_OK);
-    char *pdir = path2(tmp, "plots");
-    char *mem = slurp(pdir, "memory.gp");
-    char *stall = slurp(pdir, "stall.gp");
+    char *pdir = th_path(tmp, "plots");
+    char *mem = th_slurp_or_fail(pdir, "memory.gp");
+    char *stall = th_slurp_or_fail(pdir, "stall.gp");
     int shown = 0;
     for (size_t i = 0; i < NV; i++) {
         char key[32];
@@ -261,7 +192,7 @@ static void test_most_stalled_vms_and_first_hosts(void **state)
     }
     assert_int_equal(shown, PLOT_MAX_VMS);
     assert_non_null(strstr(mem, "set multiplot layout 3,4"));
-    char *host = slurp(pdir, "host.gp");
+    char *host = th_slurp_or_fail(pdir, "host.gp");
     for (size_t h = 0; h < NH; h++) {
         char key[32];
         snprintf(key, sizeof key, "eq 'node-%zu'", h + 1);
@@ -273,32 +204,32 @@ static void test_most_stalled_vms_and_first_hosts(void **state)
 
     /* Without a result: the first 12 in scenario order. */
     assert_int_equal(plot_write_run_scripts(tmp, &fx.sc, NULL), BS_OK);
-    mem = slurp(pdir, "memory.gp");
+    mem = th_slurp_or_fail(pdir, "memory.gp");
     assert_non_null(strstr(mem, "eq 'vm-1'"));
     assert_non_null(strstr(mem, "eq 'vm-12'"));
     assert_null(strstr(mem, "eq 'vm-13'"));
     free(mem);
     free(pdir);
-    rm_rf(tmp);
+    th_rm_rf(tmp);
     free(tmp);
 }
 
 static void test_names_are_quoted_for_gnuplot(void **state)
 {
     (void)state;
-    char *tmp = make_tmpdir();
+    char *tmp = th_make_tmpdir("plot");
     fixture fx;
     fixture_init(&fx, 1, 1);
     fx.vms[0].name = (char *)"it's\nhere";
     fx.sc.name = (char *)"o'k";
     assert_int_equal(plot_write_run_scripts(tmp, &fx.sc, NULL), BS_OK);
-    char *pdir = path2(tmp, "plots");
-    char *mem = slurp(pdir, "memory.gp");
+    char *pdir = th_path(tmp, "plots");
+    char *mem = th_slurp_or_fail(pdir, "memory.gp");
     assert_non_null(strstr(mem, "eq 'it''s?here'"));
     assert_non_null(strstr(mem, "title_run = 'o''k'"));
     free(mem);
     free(pdir);
-    rm_rf(tmp);
+    th_rm_rf(tmp);
     free(tmp);
 }
 
@@ -307,7 +238,7 @@ static void test_render_draws_pngs(void **state)
     (void)state;
     if (!have_gnuplot())
         skip();
-    char *tmp = make_tmpdir();
+    char *tmp = th_make_tmpdir("plot");
     fixture fx;
     fixture_init(&fx, 2, 3);
     fx.vms[1].name = (char *)"vm"; /* same text as the header's column name */
@@ -316,13 +247,13 @@ static void test_render_draws_pngs(void **state)
     bool skipped = true;
     assert_int_equal(plot_render(tmp, &skipped), BS_OK);
     assert_false(skipped);
-    char *pdir = path2(tmp, "plots");
+    char *pdir = th_path(tmp, "plots");
     assert_true(is_png(pdir, "memory.png"));
     assert_true(is_png(pdir, "host.png"));
     assert_true(is_png(pdir, "stall.png"));
-    assert_int_equal(count_entries(pdir, "tmp"), 0);
+    assert_int_equal(th_count_entries(pdir, "tmp"), 0);
     free(pdir);
-    rm_rf(tmp);
+    th_rm_rf(tmp);
     free(tmp);
 }
 
@@ -331,28 +262,28 @@ static void test_render_failing_script(void **state)
     (void)state;
     if (!have_gnuplot())
         skip();
-    char *tmp = make_tmpdir();
+    char *tmp = th_make_tmpdir("plot");
     fixture fx;
     fixture_init(&fx, 1, 1);
     write_csvs(tmp, &fx);
     assert_int_equal(plot_write_run_scripts(tmp, &fx.sc, &fx.res), BS_OK);
-    char *pdir = path2(tmp, "plots");
+    char *pdir = th_path(tmp, "plots");
     spit(pdir, "broken.gp", "if (!exists(\"out\")) out = 'broken.png'\n"
                             "set terminal pngcairo\nset output out\nthis is not gnuplot\n");
     bool skipped = true;
     assert_int_equal(plot_render(tmp, &skipped), BS_ERR_INTERNAL);
-    assert_false(exists(pdir, "broken.png"));
+    assert_false(th_exists(pdir, "broken.png"));
     assert_true(is_png(pdir, "memory.png")); /* the good ones are still drawn */
-    assert_int_equal(count_entries(pdir, "tmp"), 0);
+    assert_int_equal(th_count_entries(pdir, "tmp"), 0);
     free(pdir);
-    rm_rf(tmp);
+    th_rm_rf(tmp);
     free(tmp);
 }
 
 static void test_render_without_gnuplot(void **state)
 {
     (void)state;
-    char *tmp = make_tmpdir();
+    char *tmp = th_make_tmpdir("plot");
     fixture fx;
     fixture_init(&fx, 1, 1);
     write_csvs(tmp, &fx);
@@ -367,29 +298,29 @@ static void test_render_without_gnuplot(void **state)
     }
     assert_int_equal(rc, BS_OK);
     assert_true(skipped);
-    char *pdir = path2(tmp, "plots");
-    assert_int_equal(count_entries(pdir, ".png"), 0);
+    char *pdir = th_path(tmp, "plots");
+    assert_int_equal(th_count_entries(pdir, ".png"), 0);
     free(pdir);
-    rm_rf(tmp);
+    th_rm_rf(tmp);
     free(tmp);
 }
 
 static void test_render_needs_scripts(void **state)
 {
     (void)state;
-    char *tmp = make_tmpdir();
+    char *tmp = th_make_tmpdir("plot");
     bool skipped = true;
     assert_int_equal(plot_count_scripts(tmp), 0);
     assert_int_equal(plot_render(tmp, &skipped), BS_ERR_INPUT); /* no plots/ at all */
     assert_false(skipped);
-    char *pdir = path2(tmp, "plots");
+    char *pdir = th_path(tmp, "plots");
     assert_int_equal(mkdir(pdir, 0777), 0);
     spit(pdir, "notes.txt", "not a script\n");
     spit(pdir, ".hidden.gp", "# a temporary, not a script\n");
     assert_int_equal(plot_count_scripts(tmp), 0);
     assert_int_equal(plot_render(tmp, &skipped), BS_ERR_INPUT);
     free(pdir);
-    rm_rf(tmp);
+    th_rm_rf(tmp);
     free(tmp);
 }
 

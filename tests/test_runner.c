@@ -2,68 +2,27 @@
  * engine run, outcomes land in job order whatever -j, failures stay with
  * their job, run directories are complete, and SIGINT stops a batch cleanly
  * (unfinished jobs marked, no signal left pending, the mask restored). */
-#define _XOPEN_SOURCE 700 /* nftw */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <ftw.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "sim/engine.h"
 #include "sim/runner.h"
 #include "sim/scenario.h"
+#include "helpers.h"
 
 #define TINY "tests/data/cli_tiny.yaml"
 #define TIGHT "tests/data/compare/tight.yaml"
 #define BAD "tests/data/cli_bad.yaml"
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st, (void)flag, (void)ftw;
-    return remove(path);
-}
-
-static char *tmpdir(void)
-{
-    char t[] = "/tmp/bs_test_runner_XXXXXX";
-    char *d = mkdtemp(t);
-    assert_non_null(d);
-    return strdup(d);
-}
-
-static bool exists(const char *dir, const char *name)
-{
-    char p[2300];
-    snprintf(p, sizeof p, "%s/%.1200s", dir, name);
-    return access(p, F_OK) == 0;
-}
-
-static char *slurp(const char *dir, const char *name)
-{
-    char p[2300];
-    snprintf(p, sizeof p, "%s/%.1200s", dir, name);
-    FILE *f = fopen(p, "r");
-    if (!f)
-        return NULL;
-    char *buf = NULL;
-    size_t cap = 0;
-    ssize_t n = getdelim(&buf, &cap, '\0', f);
-    fclose(f);
-    if (n < 0) {
-        free(buf);
-        return NULL;
-    }
-    return buf;
-}
 
 static void same_values(const met_values *a, const met_values *b)
 {
@@ -147,7 +106,7 @@ static void sets_are_applied(void **state)
 static void full_and_summary_only_directories(void **state)
 {
     (void)state;
-    char *d = tmpdir();
+    char *d = th_make_tmpdir("runner");
     char full[1024], small[1024];
     snprintf(full, sizeof full, "%s/full", d);
     snprintf(small, sizeof small, "%s/a/b/small", d);
@@ -158,15 +117,15 @@ static void full_and_summary_only_directories(void **state)
     static const char *const files[] = {"summary.json", "timeseries.csv", "hosts.csv",
                                         "events.csv", "run.json", "plots/memory.gp"};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
-        assert_true(exists(full, files[i]));
-    char *run = slurp(full, "run.json");
+        assert_true(th_exists(full, files[i]));
+    char *run = th_slurp(full, "run.json");
     assert_non_null(run);
     /* the command that repeats this job alone */
     char want[1200];
     snprintf(want, sizeof want, "\"command_line\": \"balloonsim run " TINY " -s 4 -o %s\"", full);
     assert_non_null(strstr(run, want));
     free(run);
-    char *sum = slurp(full, "summary.json");
+    char *sum = th_slurp(full, "summary.json");
     assert_non_null(strstr(sum, "\"seed\": 4,"));
     free(sum);
 
@@ -174,17 +133,17 @@ static void full_and_summary_only_directories(void **state)
     job.summary_only = true;
     run_one(&job, &o);
     assert_int_equal(o.rc, BS_OK);
-    assert_true(exists(small, "summary.json"));
-    assert_true(exists(small, "run.json"));
-    assert_false(exists(small, "timeseries.csv"));
-    assert_false(exists(small, "plots"));
-    assert_false(exists(small, ".summary.json.tmp"));
+    assert_true(th_exists(small, "summary.json"));
+    assert_true(th_exists(small, "run.json"));
+    assert_false(th_exists(small, "timeseries.csv"));
+    assert_false(th_exists(small, "plots"));
+    assert_false(th_exists(small, ".summary.json.tmp"));
     /* the same summary as the full directory's */
-    char *a = slurp(full, "summary.json"), *b = slurp(small, "summary.json");
+    char *a = th_slurp(full, "summary.json"), *b = th_slurp(small, "summary.json");
     assert_string_equal(a, b);
     free(a);
     free(b);
-    nftw(d, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    th_rm_rf(d);
     free(d);
 }
 

@@ -7,7 +7,7 @@
  * shards merged against one sweep, an interrupted sweep resumed, a sweep
  * through GNU parallel (skipped when `parallel` is not installed), and bad
  * input. */
-#define _XOPEN_SOURCE 700 /* nftw, realpath, setenv, kill */
+#define _XOPEN_SOURCE 700 /* realpath, kill */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -16,8 +16,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <ftw.h>
 #include <gsl/gsl_cdf.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -27,12 +25,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "sim/cfg.h"
 #include "sim/sweep.h"
+#include "helpers.h"
 
 #define SMALL "tests/data/sweep/small.yaml"
 #define BAD "tests/data/sweep/bad.yaml"
@@ -42,149 +40,28 @@ static char bin[PATH_MAX];
 /* ------------------------------------------------------------------ */
 /* helpers                                                             */
 
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st, (void)flag, (void)ftw;
-    return remove(path);
-}
-
-static void rm_rf(const char *path)
-{
-    nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static char *make_tmpdir(void)
-{
-    char tmpl[] = "/tmp/bs_test_sweep_XXXXXX";
-    char *d = mkdtemp(tmpl);
-    assert_non_null(d);
-    return strdup(d);
-}
-
-static char *cat2(const char *a, const char *b)
-{
-    size_t n = strlen(a) + strlen(b) + 2;
-    char *p = malloc(n);
-    assert_non_null(p);
-    snprintf(p, n, "%s/%s", a, b);
-    return p;
-}
-
-static char *read_fd(int fd)
-{
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *m = open_memstream(&buf, &len);
-    char chunk[4096];
-    ssize_t n;
-    lseek(fd, 0, SEEK_SET);
-    while ((n = read(fd, chunk, sizeof chunk)) > 0)
-        fwrite(chunk, 1, (size_t)n, m);
-    fclose(m);
-    return buf;
-}
-
-static char *slurp(const char *path)
-{
-    int fd = open(path, O_RDONLY);
-    if (fd < 0)
-        return NULL;
-    char *s = read_fd(fd);
-    close(fd);
-    return s;
-}
-
-typedef struct proc {
-    int code;
-    char *out, *err;
-} proc;
-
-static void proc_free(proc *p)
-{
-    free(p->out);
-    free(p->err);
-}
-
-/* Start argv (argv[0] is the program) in cwd (NULL: ours) with stdout and
- * stderr going to the given descriptors. */
-static pid_t start(const char *cwd, const char *const *argv, int out, int err)
-{
-    fflush(stdout);
-    fflush(stderr);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        int in = open("/dev/null", O_RDONLY);
-        dup2(in, 0);
-        dup2(out, 1);
-        dup2(err, 2);
-        if (cwd && chdir(cwd) != 0)
-            _exit(126);
-        execvp(argv[0], (char *const *)argv);
-        _exit(127);
-    }
-    return pid;
-}
-
-static proc finish(pid_t pid, int out, int err)
-{
-    int status = 0;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    proc p = {.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status)};
-    p.out = read_fd(out);
-    p.err = read_fd(err);
-    close(out);
-    close(err);
-    return p;
-}
-
-static void tmp_fds(int *out, int *err)
-{
-    char o[] = "/tmp/bs_sweep_out_XXXXXX", e[] = "/tmp/bs_sweep_err_XXXXXX";
-    *out = mkstemp(o);
-    *err = mkstemp(e);
-    assert_true(*out >= 0 && *err >= 0);
-    unlink(o);
-    unlink(e);
-}
-
-/* balloonsim ARGS... in cwd, waited for. */
-static proc run_in(const char *cwd, const char *const *args)
-{
-    const char *argv[64] = {bin};
-    size_t n = 1;
-    for (; args[n - 1] && n < 63; n++)
-        argv[n] = args[n - 1];
-    argv[n] = NULL;
-    int out, err;
-    tmp_fds(&out, &err);
-    return finish(start(cwd, argv, out, err), out, err);
-}
-
-#define RUN(...) run_in(NULL, (const char *const[]){__VA_ARGS__, NULL})
-#define RUN_IN(cwd, ...) run_in(cwd, (const char *const[]){__VA_ARGS__, NULL})
+/* balloonsim ARGS... (in cwd), waited for, output captured. */
+#define RUN(...) th_exec(bin, NULL, NULL, (const char *const[]){__VA_ARGS__, NULL})
+#define RUN_IN(cwd, ...) th_exec(bin, cwd, NULL, (const char *const[]){__VA_ARGS__, NULL})
 
 /* /bin/sh -c CMD in cwd. */
-static proc shell(const char *cwd, const char *cmd)
+static th_proc shell(const char *cwd, const char *cmd)
 {
-    const char *argv[] = {"/bin/sh", "-c", cmd, NULL};
-    int out, err;
-    tmp_fds(&out, &err);
-    return finish(start(cwd, argv, out, err), out, err);
+    return th_exec("/bin/sh", cwd, NULL, (const char *const[]){"-c", cmd, NULL});
 }
 
 /* Names of the run directories in DIR/runs with a summary.json, sorted. */
 static size_t complete_runs(const char *dir, char names[][32], size_t max)
 {
-    char *runs = cat2(dir, "runs");
+    char *runs = th_path(dir, "runs");
     DIR *d = opendir(runs);
     size_t n = 0;
     struct dirent *e;
     while (d && (e = readdir(d)) != NULL) {
         if (e->d_name[0] == '.')
             continue;
-        char *rd = cat2(runs, e->d_name);
-        char *s = cat2(rd, "summary.json");
+        char *rd = th_path(runs, e->d_name);
+        char *s = th_path(rd, "summary.json");
         if (access(s, F_OK) == 0 && n < max)
             snprintf(names[n++], 32, "%.31s", e->d_name);
         free(s);
@@ -199,7 +76,7 @@ static size_t complete_runs(const char *dir, char names[][32], size_t max)
 
 static size_t all_runs(const char *dir)
 {
-    char *runs = cat2(dir, "runs");
+    char *runs = th_path(dir, "runs");
     DIR *d = opendir(runs);
     size_t n = 0;
     struct dirent *e;
@@ -578,8 +455,8 @@ static void results_order_values_as_numbers_and_lists_and_average_seeds(void **s
 static void params_and_summary_read_back(void **state)
 {
     (void)state;
-    char *dir = make_tmpdir();
-    char *rd = cat2(dir, "runs/abc");
+    char *dir = th_make_tmpdir("sweep");
+    char *rd = th_path(dir, "runs/abc");
     swp_grid g;
     grid_of(&g, (const char *const[]){"hosts[0].vms[0].count=8,12", "policy.name=mom,static"}, 2, 2);
     swp_ident ident = {.name = "cap \"q\"", .content = 0xfedcba9876543210ULL};
@@ -592,7 +469,7 @@ static void params_and_summary_read_back(void **state)
     char err[512];
     assert_int_equal(swp_read_run(rd, &r, err, sizeof err), BS_ERR_INPUT);
     assert_non_null(strstr(err, "did not finish"));
-    char *sp = cat2(rd, "summary.json");
+    char *sp = th_path(rd, "summary.json");
     FILE *f = fopen(sp, "w");
     fputs("{\"scenario\": \"cap \\\"q\\\"\", \"seed\": 2, \"metrics\": {\"stall_s\": 0.1, "
           "\"reach_p50\": null, \"guest_oom_kills\": 3, \"no_such_metric\": 1}}\n",
@@ -623,7 +500,7 @@ static void params_and_summary_read_back(void **state)
     swp_grid_free(&g);
     free(sp);
     free(rd);
-    rm_rf(dir);
+    th_rm_rf(dir);
     free(dir);
 }
 
@@ -633,10 +510,10 @@ static void params_and_summary_read_back(void **state)
 static void sweep_output_does_not_depend_on_j(void **state)
 {
     (void)state;
-    char *dir = make_tmpdir();
-    char *a = cat2(dir, "a"), *b = cat2(dir, "b");
-    proc p1 = RUN("sweep", SMALL, "-o", a, "-j", "1", "-q", "--format", "json", "--no-plots");
-    proc p2 = RUN("sweep", SMALL, "-o", b, "-j", "2", "-q", "--format", "json", "--no-plots");
+    char *dir = th_make_tmpdir("sweep");
+    char *a = th_path(dir, "a"), *b = th_path(dir, "b");
+    th_proc p1 = RUN("sweep", SMALL, "-o", a, "-j", "1", "-q", "--format", "json", "--no-plots");
+    th_proc p2 = RUN("sweep", SMALL, "-o", b, "-j", "2", "-q", "--format", "json", "--no-plots");
     assert_int_equal(p1.code, 0);
     assert_int_equal(p2.code, 0);
     assert_string_equal(p1.out, p2.out);
@@ -648,43 +525,43 @@ static void sweep_output_does_not_depend_on_j(void **state)
     static const char *const files[] = {"sweep.txt", "sweep.md", "sweep.json", "sweep.csv",
                                         "plots/stall_s.gp"};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
-        char *fa = cat2(a, files[i]), *fb = cat2(b, files[i]);
-        char *sa = slurp(fa), *sb = slurp(fb);
+        char *fa = th_path(a, files[i]), *fb = th_path(b, files[i]);
+        char *sa = th_read_file(fa), *sb = th_read_file(fb);
         assert_non_null(sa);
         assert_string_equal(sa, sb);
         free(sa), free(sb), free(fa), free(fb);
     }
-    char *js = cat2(a, "sweep.json");
-    char *jtext = slurp(js);
+    char *js = th_path(a, "sweep.json");
+    char *jtext = th_read_file(js);
     assert_string_equal(jtext, p1.out); /* stdout is the file of its format */
     free(jtext), free(js);
-    proc_free(&p1);
-    proc_free(&p2);
+    th_proc_free(&p1);
+    th_proc_free(&p2);
     free(a), free(b);
-    rm_rf(dir);
+    th_rm_rf(dir);
     free(dir);
 }
 
 static void merged_shards_equal_one_sweep(void **state)
 {
     (void)state;
-    char *dir = make_tmpdir();
-    char *all = cat2(dir, "all"), *s0 = cat2(dir, "s0"), *s1 = cat2(dir, "s1"),
-         *s2 = cat2(dir, "s2"), *shared = cat2(dir, "shared");
-    proc full = RUN("sweep", SMALL, "-o", all, "-j", "2", "-q", "--no-plots");
+    char *dir = th_make_tmpdir("sweep");
+    char *all = th_path(dir, "all"), *s0 = th_path(dir, "s0"), *s1 = th_path(dir, "s1"),
+         *s2 = th_path(dir, "s2"), *shared = th_path(dir, "shared");
+    th_proc full = RUN("sweep", SMALL, "-o", all, "-j", "2", "-q", "--no-plots");
     assert_int_equal(full.code, 0);
     /* three shards into three directories (three machines) ... */
     const char *dirs[] = {s0, s1, s2};
     for (int i = 0; i < 3; i++) {
         char shard[16];
         snprintf(shard, sizeof shard, "%d/3", i);
-        proc p = RUN("sweep", SMALL, "-o", dirs[i], "--shard", shard, "-j", "1", "-q");
+        th_proc p = RUN("sweep", SMALL, "-o", dirs[i], "--shard", shard, "-j", "1", "-q");
         assert_int_equal(p.code, 0);
         assert_string_equal(p.out, ""); /* a shard makes no table */
         assert_int_equal(all_runs(dirs[i]), 4);
-        proc_free(&p);
+        th_proc_free(&p);
     }
-    proc m = RUN("merge", s0, s1, s2);
+    th_proc m = RUN("merge", s0, s1, s2);
     assert_int_equal(m.code, 0);
     assert_string_equal(m.out, full.out);
     assert_string_equal(m.err, ""); /* nothing missing */
@@ -692,38 +569,38 @@ static void merged_shards_equal_one_sweep(void **state)
     for (int k = 0; k < 12; k++) {
         char job[16];
         snprintf(job, sizeof job, "%d", k);
-        proc p = RUN("sweep", SMALL, "-o", shared, "--job", job, "-q");
+        th_proc p = RUN("sweep", SMALL, "-o", shared, "--job", job, "-q");
         assert_int_equal(p.code, 0);
-        proc_free(&p);
+        th_proc_free(&p);
     }
-    proc m2 = RUN("merge", shared);
+    th_proc m2 = RUN("merge", shared);
     assert_string_equal(m2.out, full.out);
     /* every format agrees too */
-    proc mj = RUN("merge", s0, s1, s2, "--format", "csv");
-    char *csv_path = cat2(all, "sweep.csv");
-    char *csv = slurp(csv_path);
+    th_proc mj = RUN("merge", s0, s1, s2, "--format", "csv");
+    char *csv_path = th_path(all, "sweep.csv");
+    char *csv = th_read_file(csv_path);
     assert_string_equal(mj.out, csv);
     /* a shard alone: a table of what is there, and a note of what is not */
-    proc part = RUN("merge", s1);
+    th_proc part = RUN("merge", s1);
     assert_int_equal(part.code, 0);
     assert_non_null(strstr(part.err, "4 of the 12 jobs"));
     assert_non_null(strstr(part.err, "missing: 0, 2, 3, 5, 6, 8, 9, 11"));
     /* a run directory given alone is one run */
     char names[16][32];
     assert_int_equal(complete_runs(s0, names, 16), 4);
-    char *runs = cat2(s0, "runs"), *one = cat2(runs, names[0]);
-    proc single = RUN("merge", one);
+    char *runs = th_path(s0, "runs"), *one = th_path(runs, names[0]);
+    th_proc single = RUN("merge", one);
     assert_int_equal(single.code, 0);
     assert_non_null(strstr(single.out, "1 point x 1 seed"));
     /* not a sweep directory */
-    proc bad = RUN("merge", dir);
+    th_proc bad = RUN("merge", dir);
     assert_int_equal(bad.code, 2);
     assert_non_null(strstr(bad.err, "neither a sweep directory"));
     free(runs), free(one), free(csv), free(csv_path);
-    proc_free(&full), proc_free(&m), proc_free(&m2), proc_free(&mj), proc_free(&part);
-    proc_free(&single), proc_free(&bad);
+    th_proc_free(&full), th_proc_free(&m), th_proc_free(&m2), th_proc_free(&mj), th_proc_free(&part);
+    th_proc_free(&single), th_proc_free(&bad);
     free(all), free(s0), free(s1), free(s2), free(shared);
-    rm_rf(dir);
+    th_rm_rf(dir);
     free(dir);
 }
 
@@ -736,22 +613,22 @@ static bool same_file(const struct stat *a, const struct stat *b)
 static void interrupted_sweep_resumes_without_redoing_finished_runs(void **state)
 {
     (void)state;
-    char *dir = make_tmpdir();
-    char *a = cat2(dir, "a"), *b = cat2(dir, "b");
+    char *dir = th_make_tmpdir("sweep");
+    char *a = th_path(dir, "a"), *b = th_path(dir, "b");
     /* long runs (30 simulated days, a 1 s policy) so that ^C lands mid-way */
     const char *argv[] = {bin, "sweep", SMALL, "--set", "duration=30d", "--set",
                           "policy.interval=1s", "--vary", "hosts[0].vms[0].count=2,3,4,5",
                           "--seeds", "2", "-j", "1", "-o", a, "--no-plots", NULL};
     int out, err;
-    tmp_fds(&out, &err);
-    pid_t pid = start(NULL, argv, out, err);
+    th_tmp_fds(&out, &err);
+    pid_t pid = th_start(NULL, NULL, argv, out, err);
     char names[16][32];
     size_t done = 0;
     for (int i = 0; i < 600 && (done = complete_runs(a, names, 16)) < 1; i++)
         nanosleep(&(struct timespec){0, 50000000}, NULL);
     assert_true(done >= 1);
     kill(pid, SIGINT);
-    proc p = finish(pid, out, err);
+    th_proc p = th_finish(pid, out, err);
     assert_int_equal(p.code, 3);
     assert_non_null(strstr(p.err, "--resume"));
     assert_string_equal(p.out, ""); /* no table from part of a grid */
@@ -759,14 +636,14 @@ static void interrupted_sweep_resumes_without_redoing_finished_runs(void **state
     assert_true(kept >= 1 && kept < 8);
     struct stat before[16];
     for (size_t i = 0; i < kept; i++) {
-        char *rd = cat2(a, "runs"), *r = cat2(rd, names[i]), *s = cat2(r, "summary.json");
+        char *rd = th_path(a, "runs"), *r = th_path(rd, names[i]), *s = th_path(r, "summary.json");
         assert_int_equal(stat(s, &before[i]), 0);
         free(rd), free(r), free(s);
     }
     /* --resume runs the rest only ... */
-    proc r = RUN("sweep", SMALL, "--set", "duration=30d", "--set", "policy.interval=1s", "--vary",
-                 "hosts[0].vms[0].count=2,3,4,5", "--seeds", "2", "-j", "2", "-o", a, "--resume",
-                 "--no-plots");
+    th_proc r = RUN("sweep", SMALL, "--set", "duration=30d", "--set", "policy.interval=1s", "--vary",
+                    "hosts[0].vms[0].count=2,3,4,5", "--seeds", "2", "-j", "2", "-o", a, "--resume",
+                    "--no-plots");
     assert_int_equal(r.code, 0);
     char msg[64];
     snprintf(msg, sizeof msg, "%zu of 8 runs were complete already", kept);
@@ -776,7 +653,7 @@ static void interrupted_sweep_resumes_without_redoing_finished_runs(void **state
     size_t untouched = 0;
     for (size_t j = 0; j < 8; j++) {
         struct stat now;
-        char *rd = cat2(a, "runs"), *rr = cat2(rd, names[j]), *s = cat2(rr, "summary.json");
+        char *rd = th_path(a, "runs"), *rr = th_path(rd, names[j]), *s = th_path(rr, "summary.json");
         assert_int_equal(stat(s, &now), 0);
         for (size_t i = 0; i < kept; i++)
             untouched += same_file(&before[i], &now);
@@ -784,62 +661,62 @@ static void interrupted_sweep_resumes_without_redoing_finished_runs(void **state
     }
     assert_int_equal(untouched, kept);
     /* ... and its table is the one of a sweep never interrupted */
-    proc full = RUN("sweep", SMALL, "--set", "duration=30d", "--set", "policy.interval=1s",
-                    "--vary", "hosts[0].vms[0].count=2,3,4,5", "--seeds", "2", "-j", "2", "-o", b,
-                    "-q", "--no-plots");
+    th_proc full = RUN("sweep", SMALL, "--set", "duration=30d", "--set", "policy.interval=1s",
+                       "--vary", "hosts[0].vms[0].count=2,3,4,5", "--seeds", "2", "-j", "2", "-o", b,
+                       "-q", "--no-plots");
     assert_int_equal(full.code, 0);
     assert_string_equal(r.out, full.out);
-    proc_free(&p), proc_free(&r), proc_free(&full);
+    th_proc_free(&p), th_proc_free(&r), th_proc_free(&full);
     free(a), free(b);
-    rm_rf(dir);
+    th_rm_rf(dir);
     free(dir);
 }
 
 static void added_values_and_seeds_keep_existing_runs(void **state)
 {
     (void)state;
-    char *dir = make_tmpdir();
-    char *a = cat2(dir, "a");
-    proc p1 = RUN("sweep", SMALL, "--vary", "hosts[0].vms[0].count=2,4", "-o", a, "-q",
-                  "--no-plots", "--seeds", "1");
+    char *dir = th_make_tmpdir("sweep");
+    char *a = th_path(dir, "a");
+    th_proc p1 = RUN("sweep", SMALL, "--vary", "hosts[0].vms[0].count=2,4", "-o", a, "-q",
+                     "--no-plots", "--seeds", "1");
     assert_int_equal(p1.code, 0);
     char first[16][32];
     assert_int_equal(complete_runs(a, first, 16), 2);
     struct stat st[2];
     for (int i = 0; i < 2; i++) {
-        char *rd = cat2(a, "runs"), *r = cat2(rd, first[i]), *s = cat2(r, "summary.json");
+        char *rd = th_path(a, "runs"), *r = th_path(rd, first[i]), *s = th_path(r, "summary.json");
         assert_int_equal(stat(s, &st[i]), 0);
         free(rd), free(r), free(s);
     }
     /* more values (before and after) and another seed */
-    proc p2 = RUN("sweep", SMALL, "--vary", "hosts[0].vms[0].count=1,2,4,6", "-o", a,
-                  "--resume", "--no-plots", "--seeds", "2");
+    th_proc p2 = RUN("sweep", SMALL, "--vary", "hosts[0].vms[0].count=1,2,4,6", "-o", a,
+                     "--resume", "--no-plots", "--seeds", "2");
     assert_int_equal(p2.code, 0);
     assert_non_null(strstr(p2.err, "2 of 8 runs were complete already"));
     char now[16][32];
     assert_int_equal(complete_runs(a, now, 16), 8);
     for (int i = 0; i < 2; i++) {
-        char *rd = cat2(a, "runs"), *r = cat2(rd, first[i]), *s = cat2(r, "summary.json");
+        char *rd = th_path(a, "runs"), *r = th_path(rd, first[i]), *s = th_path(r, "summary.json");
         struct stat n;
         assert_int_equal(stat(s, &n), 0);
         assert_true(same_file(&st[i], &n));
         free(rd), free(r), free(s);
     }
-    proc_free(&p1), proc_free(&p2);
+    th_proc_free(&p1), th_proc_free(&p2);
     free(a);
-    rm_rf(dir);
+    th_rm_rf(dir);
     free(dir);
 }
 
 static void list_jobs_lines_run_anywhere_and_through_gnu_parallel(void **state)
 {
     (void)state;
-    char *dir = make_tmpdir();
-    char *a = cat2(dir, "a"), *g = cat2(dir, "gp"), *ref = cat2(dir, "ref");
+    char *dir = th_make_tmpdir("sweep");
+    char *a = th_path(dir, "a"), *g = th_path(dir, "gp"), *ref = th_path(dir, "ref");
     char *scen = realpath(SMALL, NULL);
     assert_non_null(scen);
     /* relative -o: the lines name the absolute directory */
-    proc l = RUN_IN(dir, "sweep", scen, "-o", "a", "--list-jobs");
+    th_proc l = RUN_IN(dir, "sweep", scen, "-o", "a", "--list-jobs");
     assert_int_equal(l.code, 0);
     size_t lines = 0;
     for (const char *s = l.out; (s = strchr(s, '\n')) != NULL; s++)
@@ -856,16 +733,16 @@ static void list_jobs_lines_run_anywhere_and_through_gnu_parallel(void **state)
         line = strchr(line, '\n') + 1;
     char cmd[4096];
     snprintf(cmd, sizeof cmd, "%.*s", (int)(strchr(line, '\n') - line), line);
-    proc one = shell("/", cmd);
+    th_proc one = shell("/", cmd);
     assert_int_equal(one.code, 0);
     char names[4][32];
     assert_int_equal(complete_runs(a, names, 4), 1);
-    char *rd = cat2(a, "runs"), *r = cat2(rd, names[0]), *pp = cat2(r, "params.json");
-    char *params = slurp(pp);
+    char *rd = th_path(a, "runs"), *r = th_path(rd, names[0]), *pp = th_path(r, "params.json");
+    char *params = th_read_file(pp);
     assert_non_null(strstr(params, "\"job\": 6,"));
     free(params), free(pp), free(r), free(rd);
     /* --resume lists what is left */
-    proc l2 = RUN_IN(dir, "sweep", scen, "-o", "a", "--list-jobs", "--resume");
+    th_proc l2 = RUN_IN(dir, "sweep", scen, "-o", "a", "--list-jobs", "--resume");
     lines = 0;
     for (const char *s = l2.out; (s = strchr(s, '\n')) != NULL; s++)
         lines++;
@@ -873,7 +750,7 @@ static void list_jobs_lines_run_anywhere_and_through_gnu_parallel(void **state)
     assert_null(strstr(l2.out, " --job 6 "));
 
     /* GNU parallel (make deps installs it): the same table as -j */
-    proc have = shell(NULL, "command -v parallel");
+    th_proc have = shell(NULL, "command -v parallel");
     if (have.code != 0) {
         fprintf(stderr, "note: GNU parallel is not installed; its test is skipped "
                         "('make deps' as root installs it)\n");
@@ -883,27 +760,27 @@ static void list_jobs_lines_run_anywhere_and_through_gnu_parallel(void **state)
                  "'%s' sweep '%s' -o '%s' --list-jobs | parallel -j 2 --joblog '%s/joblog' "
                  "&& '%s' merge '%s'",
                  bin, scen, g, dir, bin, g);
-        proc par = shell(dir, pcmd);
+        th_proc par = shell(dir, pcmd);
         assert_int_equal(par.code, 0);
-        proc direct = RUN("sweep", scen, "-o", ref, "-j", "2", "-q", "--no-plots");
+        th_proc direct = RUN("sweep", scen, "-o", ref, "-j", "2", "-q", "--no-plots");
         assert_int_equal(direct.code, 0);
         assert_string_equal(par.out, direct.out);
         char all[16][32];
         assert_int_equal(complete_runs(g, all, 16), 12);
-        proc_free(&par), proc_free(&direct);
+        th_proc_free(&par), th_proc_free(&direct);
     }
-    proc_free(&have);
-    proc_free(&l), proc_free(&l2), proc_free(&one);
+    th_proc_free(&have);
+    th_proc_free(&l), th_proc_free(&l2), th_proc_free(&one);
     free(scen), free(a), free(g), free(ref);
-    rm_rf(dir);
+    th_rm_rf(dir);
     free(dir);
 }
 
 static void bad_vary_input_exits_2_with_a_clear_message_and_makes_nothing(void **state)
 {
     (void)state;
-    char *dir = make_tmpdir();
-    char *a = cat2(dir, "a");
+    char *dir = th_make_tmpdir("sweep");
+    char *a = th_path(dir, "a");
     static const struct {
         const char *arg, *want;
     } cases[] = {
@@ -917,36 +794,36 @@ static void bad_vary_input_exits_2_with_a_clear_message_and_makes_nothing(void *
         {"hosts[3].memory=1GiB,2GiB", "index 3 is out of range"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        proc p = RUN("sweep", SMALL, "--vary", cases[i].arg, "-o", a);
+        th_proc p = RUN("sweep", SMALL, "--vary", cases[i].arg, "-o", a);
         assert_int_equal(p.code, 2);
         if (strstr(p.err, cases[i].want) == NULL)
             fail_msg("--vary %s: stderr lacks '%s':\n%s", cases[i].arg, cases[i].want, p.err);
         assert_string_equal(p.out, "");
         assert_int_equal(access(a, F_OK), -1);
-        proc_free(&p);
+        th_proc_free(&p);
     }
     /* other options */
     static const char *const opts[][2] = {{"--job", "12"}, {"--shard", "3/3"}, {"--seeds", "0"},
                                           {"-j", "0"}, {"--metrics", "stall"}};
     for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++) {
-        proc p = RUN("sweep", SMALL, opts[i][0], opts[i][1], "-o", a);
+        th_proc p = RUN("sweep", SMALL, opts[i][0], opts[i][1], "-o", a);
         assert_int_equal(p.code, 2);
         assert_non_null(strstr(p.err, opts[i][1]));
-        proc_free(&p);
+        th_proc_free(&p);
     }
     /* the sweep: block's bad values, each at its file, line and column */
-    proc p = RUN("sweep", BAD, "-o", a);
+    th_proc p = RUN("sweep", BAD, "-o", a);
     assert_int_equal(p.code, 2);
     assert_non_null(strstr(p.err, BAD ":14:32: hosts[0].vms[0].count: expected a whole number"));
     assert_non_null(strstr(p.err, BAD ":15:27: policy.name: expected a policy"));
     assert_int_equal(access(a, F_OK), -1);
     /* no grid at all */
-    proc none = RUN("sweep", "tests/data/sweep/mono.yaml", "-o", a);
+    th_proc none = RUN("sweep", "tests/data/sweep/mono.yaml", "-o", a);
     assert_int_equal(none.code, 2);
     assert_non_null(strstr(none.err, "no sweep: block"));
-    proc_free(&p), proc_free(&none);
+    th_proc_free(&p), th_proc_free(&none);
     free(a);
-    rm_rf(dir);
+    th_rm_rf(dir);
     free(dir);
 }
 
