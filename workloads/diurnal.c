@@ -29,7 +29,14 @@ typedef struct diurnal_cfg {
     double noise;
     bool has_hourly;
     double hourly[24];
+    /* The cosine shape at every step start of one period, when the period is
+     * a whole number of steps: thousands of VMs share one spec, and a table
+     * lookup replaces a cos() per VM and minute with the very same values. */
+    double *table;
+    int64_t n_table;
 } diurnal_cfg;
+
+#define TABLE_MAX (1 << 20) /* steps: about two years of minutes */
 
 typedef struct diurnal_state {
     const diurnal_cfg *c;
@@ -38,6 +45,29 @@ typedef struct diurnal_state {
     bs_time next;   /* end of the step `value` belongs to; 0 before the first call */
     bs_pages value;
 } diurnal_state;
+
+/* Shape factor in [0, 1] at scenario time t. */
+static double shape(const diurnal_cfg *c, bs_time t)
+{
+    if (c->has_hourly) {
+        bs_time d = t % DAY_NS;
+        int h = (int)(d / HOUR_NS);
+        double frac = (double)(d - (bs_time)h * HOUR_NS) / (double)HOUR_NS;
+        return c->hourly[h] + (c->hourly[(h + 1) % 24] - c->hourly[h]) * frac;
+    }
+    /* Phase in integer ns first: no precision lost over long runs. */
+    bs_time r = (t - c->peak_at) % c->period;
+    if (r < 0) r += c->period;
+    return (1.0 + cos(2.0 * M_PI * ((double)r / (double)c->period))) / 2.0;
+}
+
+static void diurnal_free_config(void *cfg)
+{
+    diurnal_cfg *c = cfg;
+    if (!c) return;
+    free(c->table);
+    free(c);
+}
 
 static bs_rc get_hourly(cfg_ctx *cx, const cfg_node *node, const char *path, diurnal_cfg *c)
 {
@@ -111,8 +141,15 @@ static bs_rc diurnal_configure(cfg_ctx *cx, const cfg_node *node, const char *pa
         rc = wl_rc_worse(rc, r);
     }
     rc = wl_rc_worse(rc, get_hourly(cx, node, path, c));
+    if (rc == BS_OK && !c->has_hourly && c->period % WL_STEP == 0 &&
+        c->period / WL_STEP <= TABLE_MAX) {
+        c->n_table = c->period / WL_STEP;
+        c->table = malloc((size_t)c->n_table * sizeof *c->table);
+        if (!c->table) rc = BS_ERR_INTERNAL;
+        for (int64_t k = 0; rc == BS_OK && k < c->n_table; k++) c->table[k] = shape(c, k * WL_STEP);
+    }
     if (rc != BS_OK) {
-        free(c);
+        diurnal_free_config(c);
         return rc;
     }
     *out = c;
@@ -131,21 +168,6 @@ static bs_rc diurnal_instantiate(const void *cfg, const wl_vm_info *vm, gsl_rng 
     return BS_OK;
 }
 
-/* Shape factor in [0, 1] at scenario time t. */
-static double shape(const diurnal_cfg *c, bs_time t)
-{
-    if (c->has_hourly) {
-        bs_time d = t % DAY_NS;
-        int h = (int)(d / HOUR_NS);
-        double frac = (double)(d - (bs_time)h * HOUR_NS) / (double)HOUR_NS;
-        return c->hourly[h] + (c->hourly[(h + 1) % 24] - c->hourly[h]) * frac;
-    }
-    /* Phase in integer ns first: no precision lost over long runs. */
-    bs_time r = (t - c->peak_at) % c->period;
-    if (r < 0) r += c->period;
-    return (1.0 + cos(2.0 * M_PI * ((double)r / (double)c->period))) / 2.0;
-}
-
 static bs_pages diurnal_advance(void *state, bs_time t, bs_time *next)
 {
     diurnal_state *s = state;
@@ -162,7 +184,8 @@ static bs_pages diurnal_advance(void *state, bs_time t, bs_time *next)
         factor = GSL_MAX_DBL(0.0, 1.0 + c->noise * g);
     }
     bs_time start = k * WL_STEP;
-    double v = (double)c->base + (double)(c->peak - c->base) * shape(c, start);
+    double f = c->table ? c->table[k % c->n_table] : shape(c, start);
+    double v = (double)c->base + (double)(c->peak - c->base) * f;
     s->value = wl_pages_clamp(v * factor);
     s->next = wl_time_add(start, WL_STEP);
     *next = s->next;
@@ -174,7 +197,7 @@ const wl_type wl_type_diurnal = {
     .description = "a daily cycle from base to peak (cosine or hourly factors), stepped each minute",
     .keys = "base, peak, period, peak_at, noise, hourly",
     .configure = diurnal_configure,
-    .free_config = free,
+    .free_config = diurnal_free_config,
     .instantiate = diurnal_instantiate,
     .free_state = free,
     .advance = diurnal_advance,
