@@ -1013,11 +1013,12 @@ static void on_stats(eng *E, host_run *h, bs_time t)
         h->view_src[n] = vm;
         h->known_T[n] = vm->T;
         n++;
-        /* Nothing happened to this VM since the last report, it does not move
-         * and does not page: its report is the last one with no new traffic.
-         * Most VMs at most reports, so this is worth the test. */
+        /* Nothing happened to this VM since the last report (a policy tick at
+         * that instant can only have changed its target), it does not move and
+         * does not page: its report is the last one with no new traffic.  Most
+         * VMs at most reports, so this is worth the test. */
         if (same && vm->t0 <= h->last_report && vm->a_rate == 0 &&
-            (vm->wl_down || vm->D <= vm->A)) {
+            v->target == bs_pages_to_bytes(vm->T) && (vm->wl_down || vm->D <= vm->A)) {
             v->swap_in = v->swap_out = v->major_faults = 0;
             continue;
         }

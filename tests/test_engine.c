@@ -699,6 +699,59 @@ static void hyperv_guest_stops_at_the_hv_balloon_floor(void **state)
     scen_free(sc);
 }
 
+/* A report after a target change shows the new target even when nothing else
+ * about the VM moved yet (its driver's latency is longer than the report
+ * interval): stats reports may reuse an unchanged VM's last report, but never
+ * with a stale target. */
+typedef struct target_probe {
+    int64_t seen[8];
+    size_t n;
+} target_probe;
+
+static bs_rc tprobe_state_new(const void *cfg, size_t host, void **state)
+{
+    (void)host;
+    *state = (void *)cfg;
+    return BS_OK;
+}
+
+static bs_rc tprobe_decide(const void *cfg, void *state, bs_time now, const pol_host_view *host,
+                           const pol_vm_view *vms, size_t n, int64_t *targets)
+{
+    (void)cfg, (void)now, (void)host;
+    target_probe *p = state;
+    assert_int_equal(n, 1);
+    if (p->n < 8) p->seen[p->n++] = vms[0].target;
+    targets[0] = 2 * TH_GIB; /* the same target every tick */
+    return BS_OK;
+}
+
+static void reports_show_a_new_target_of_an_unmoving_vm(void **state)
+{
+    (void)state;
+    scen *sc = th_load("duration: 1m\n"
+                       "policy: {name: proportional, interval: 10s, stats_interval: 10s}\n"
+                       "hosts: [{memory: 64GiB, vms: [{name: v, memory: 8GiB,\n"
+                       "  balloon: {latency: 30s},\n"
+                       "  workload: {type: constant, size: 1GiB}}]}]\n");
+    target_probe probe = {{0}, 0};
+    pol_type probe_type = {.name = "tprobe", .default_interval = TH_S(10),
+                           .state_new = tprobe_state_new, .decide = tprobe_decide};
+    const pol_type *saved_type = sc->policy.type;
+    void *saved_cfg = sc->policy.cfg;
+    sc->policy.type = &probe_type;
+    sc->policy.cfg = &probe;
+    eng_result res;
+    assert_int_equal(eng_run(sc, NULL, &res), BS_OK);
+    assert_true(probe.n >= 3);
+    assert_int_equal(probe.seen[0], 8 * TH_GIB); /* before the first target */
+    for (size_t i = 1; i < probe.n; i++) assert_int_equal(probe.seen[i], 2 * TH_GIB);
+    sc->policy.type = saved_type;
+    sc->policy.cfg = saved_cfg;
+    eng_result_free(&res);
+    scen_free(sc);
+}
+
 /* Pages a guest OOM kill frees, or deflate on OOM keeps in memory, never went
  * to guest swap: only what fits in swap counts as swapped out. */
 static void swap_out_counts_only_what_swap_holds(void **state)
@@ -819,6 +872,7 @@ int main(void)
         cmocka_unit_test(a_change_to_current_actual_is_reached_at_once),
         cmocka_unit_test(truth_gives_future_peaks),
         cmocka_unit_test(swap_out_counts_only_what_swap_holds),
+        cmocka_unit_test(reports_show_a_new_target_of_an_unmoving_vm),
         cmocka_unit_test(hyperv_guest_stops_at_the_hv_balloon_floor),
         cmocka_unit_test(redirect_to_current_actual_stops_the_motion),
     };
