@@ -91,7 +91,7 @@ static void reschedule_moves_and_renews_sequence(void **state)
     evq_schedule(&q, &a, 10, EVQ_DRIVER);
     evq_schedule(&q, &b, 10, EVQ_DRIVER);
     evq_schedule(&q, &a, 10, EVQ_DRIVER); /* a is now scheduled after b */
-    assert_int_equal(q.n, 2);
+    assert_int_equal(q.queued, 2);
     assert_int_equal(evq_pop(&q)->kind, 2);
     assert_int_equal(evq_pop(&q)->kind, 1);
     evq_schedule(&q, &a, 30, EVQ_DRIVER);
@@ -99,6 +99,41 @@ static void reschedule_moves_and_renews_sequence(void **state)
     evq_schedule(&q, &a, 5, EVQ_DRIVER); /* earlier */
     assert_int_equal(evq_pop(&q)->time, 5);
     assert_int_equal(evq_pop(&q)->time, 20);
+    evq_free(&q);
+}
+
+/* Many events on one instant share a bucket: they come out in the order they
+ * were scheduled, also when some leave and others join in between, and the
+ * bucket is made again after it emptied. */
+static void one_instant_is_a_fifo(void **state)
+{
+    (void)state;
+    enum { N = 1000 };
+    evq q;
+    assert_int_equal(evq_init(&q, N), BS_OK);
+    evq_node n[N];
+    for (int i = 0; i < N; i++) {
+        evq_node_init(&n[i], (uint32_t)i);
+        evq_schedule(&q, &n[i], 60, EVQ_DEMAND);
+    }
+    assert_int_equal(q.n, 1); /* one instant */
+    for (int i = 0; i < N; i += 10) evq_cancel(&q, &n[i]);
+    for (int i = 0; i < N; i += 10) evq_schedule(&q, &n[i], 60, EVQ_DEMAND); /* to the end */
+    int expect = 1;
+    for (int k = 0; k < N; k++) {
+        evq_node *x = evq_pop(&q);
+        if (k < N - N / 10) {
+            if (expect % 10 == 0) expect++;
+            assert_int_equal(x->kind, expect);
+            expect++;
+        } else {
+            assert_int_equal(x->kind, (k - (N - N / 10)) * 10);
+        }
+    }
+    assert_int_equal(q.n, 0);
+    assert_int_equal(q.queued, 0);
+    evq_schedule(&q, &n[5], 60, EVQ_DEMAND); /* the instant again, from an empty queue */
+    assert_ptr_equal(evq_pop(&q), &n[5]);
     evq_free(&q);
 }
 
@@ -121,7 +156,7 @@ static void matches_reference_under_random_operations(void **state)
                          (evq_class)gsl_rng_uniform_int(r, 7));
         } else if (what == 1) {
             evq_cancel(&q, &n[i]);
-        } else if (q.n > 0) {
+        } else if (q.queued > 0) {
             /* the popped node must precede every other queued node */
             const evq_node *top = evq_peek(&q);
             for (int j = 0; j < N; j++) {
@@ -136,7 +171,7 @@ static void matches_reference_under_random_operations(void **state)
         }
         size_t queued = 0;
         for (int j = 0; j < N; j++) queued += evq_queued(&n[j]);
-        assert_int_equal(queued, q.n);
+        assert_int_equal(queued, q.queued);
     }
     gsl_rng_free(r);
     evq_free(&q);
@@ -149,6 +184,7 @@ int main(void)
         cmocka_unit_test(equal_times_order_by_class_then_sequence),
         cmocka_unit_test(cancel_removes_from_anywhere),
         cmocka_unit_test(reschedule_moves_and_renews_sequence),
+        cmocka_unit_test(one_instant_is_a_fifo),
         cmocka_unit_test(matches_reference_under_random_operations),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
