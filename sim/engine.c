@@ -1576,15 +1576,11 @@ bs_rc eng_run(const scen *sc, const eng_sink *sink, eng_result *res)
     E.sink = sink;
     bs_rc rc = eng_setup(&E);
     while (rc == BS_OK && E.rc == BS_OK) {
-        evq_node *node = (evq_node *)evq_peek(&E.q);
-        if (!node || node->time >= sc->duration) break;
-        /* The node stays at the top while it runs: most handlers schedule
-         * their node again, which then costs one sift instead of a removal
-         * and an insertion.  A node its handler left alone is removed after. */
-        uint64_t seq = evq_node_seq(&E.q, node);
+        const evq_node *top = evq_peek(&E.q);
+        if (!top || top->time >= sc->duration) break;
+        evq_node *node = evq_pop(&E.q);
         E.events++;
         dispatch(&E, node);
-        if (evq_queued(node) && evq_node_seq(&E.q, node) == seq) evq_cancel(&E.q, node);
     }
     if (rc == BS_OK) rc = E.rc;
     if (rc == BS_OK) {
