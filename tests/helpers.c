@@ -272,3 +272,29 @@ th_proc th_exec(const char *prog, const char *cwd, const char *path, const char 
     th_tmp_fds(&out, &err);
     return th_finish(th_start(cwd, path, argv, out, err), out, err);
 }
+
+void th_policy_setup(th_policy *p, const pol_type *type, const char *params_yaml, size_t host)
+{
+    memset(p, 0, sizeof *p);
+    p->type = type;
+    cfg_errs errs = {0};
+    assert_int_equal(cfg_doc_new(&p->doc), BS_OK);
+    cfg_ctx cx = {.errs = &errs, .doc = p->doc};
+    cfg_node *params = NULL;
+    if (params_yaml != NULL)
+        assert_int_equal(cfg_parse_string(p->doc, "params", params_yaml, &errs, &params), BS_OK);
+    if (type->configure) assert_int_equal(type->configure(&cx, params, "params", NULL, &p->cfg), BS_OK);
+    if (params != NULL) cfg_check_unknown(&cx, params, "params", "");
+    if (errs.n) cfg_errs_print(&errs, stderr);
+    assert_int_equal(errs.n, 0);
+    cfg_errs_free(&errs);
+    if (type->state_new) assert_int_equal(type->state_new(p->cfg, host, &p->state), BS_OK);
+}
+
+void th_policy_teardown(th_policy *p)
+{
+    if (p->type->free_state) p->type->free_state(p->state);
+    if (p->type->free_config) p->type->free_config(p->cfg);
+    cfg_doc_free(p->doc);
+    memset(p, 0, sizeof *p);
+}

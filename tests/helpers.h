@@ -11,6 +11,7 @@
 
 #include "sim/engine.h"
 #include "sim/scenario.h"
+#include "policies/pol.h"
 
 /* Write `yaml` to a temporary file and load it; fails the test on errors
  * (printing them). */
@@ -87,5 +88,17 @@ th_proc th_exec(const char *prog, const char *cwd, const char *path, const char 
 #define TH_GIB (1024LL * 1024 * 1024)
 #define TH_MIB (1024LL * 1024)
 #define TH_S(x) ((bs_time)((x) * 1e9 + 0.5))
+
+/* A policy as the engine and `decide` make it: configured from params given
+ * as YAML flow text (NULL: none, all defaults; any error fails the test) and
+ * its state for host `host` (SIZE_MAX: no scenario, as in `decide`). */
+typedef struct th_policy {
+    const pol_type *type;
+    cfg_doc *doc;
+    void *cfg, *state;
+} th_policy;
+
+void th_policy_setup(th_policy *p, const pol_type *type, const char *params_yaml, size_t host);
+void th_policy_teardown(th_policy *p);
 
 #endif

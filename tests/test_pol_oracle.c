@@ -65,25 +65,17 @@ typedef struct orc_run {
 
 static void setup_into(orc_run *r, const char *params_yaml) {
     memset(r, 0, sizeof *r);
-    cfg_errs errs = {0};
-    assert_int_equal(cfg_doc_new(&r->doc), BS_OK);
-    cfg_ctx cx = {.errs = &errs, .doc = r->doc};
-    cfg_node *params = NULL;
-    if (params_yaml != NULL)
-        assert_int_equal(cfg_parse_string(r->doc, "params", params_yaml, &errs, &params), BS_OK);
-    assert_int_equal(pol_oracle.configure(&cx, params, "params", NULL, &r->cfg), BS_OK);
-    if (params != NULL) cfg_check_unknown(&cx, params, "params", "");
-    if (errs.n) cfg_errs_print(&errs, stderr);
-    assert_int_equal(errs.n, 0);
-    cfg_errs_free(&errs);
-    assert_int_equal(pol_oracle.state_new(r->cfg, 0, &r->state), BS_OK);
+    th_policy p;
+    th_policy_setup(&p, &pol_oracle, params_yaml, 0);
+    r->doc = p.doc;
+    r->cfg = p.cfg;
+    r->state = p.state;
     r->truth = (pol_truth){.ctx = &r->ft, .peak_demand = ft_demand, .peak_cache = ft_cache};
 }
 
 static void teardown_run(orc_run *r) {
-    pol_oracle.free_state(r->state);
-    pol_oracle.free_config(r->cfg);
-    cfg_doc_free(r->doc);
+    th_policy p = {&pol_oracle, r->doc, r->cfg, r->state};
+    th_policy_teardown(&p);
 }
 
 static pol_host_view host(int64_t memory, int64_t reserved, const pol_truth *truth) {

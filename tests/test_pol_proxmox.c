@@ -68,26 +68,14 @@ typedef struct pve_run {
 /* configure (params as YAML flow text, or NULL) and state_new, as the engine
  * and `decide` do. */
 static pve_run setup(const char *params_yaml) {
-    pve_run r = {0};
-    cfg_errs errs = {0};
-    assert_int_equal(cfg_doc_new(&r.doc), BS_OK);
-    cfg_ctx cx = {.errs = &errs, .doc = r.doc};
-    cfg_node *params = NULL;
-    if (params_yaml != NULL)
-        assert_int_equal(cfg_parse_string(r.doc, "params", params_yaml, &errs, &params), BS_OK);
-    assert_int_equal(pol_proxmox.configure(&cx, params, "params", NULL, &r.cfg), BS_OK);
-    if (params != NULL) cfg_check_unknown(&cx, params, "params", "");
-    if (errs.n) cfg_errs_print(&errs, stderr);
-    assert_int_equal(errs.n, 0);
-    cfg_errs_free(&errs);
-    assert_int_equal(pol_proxmox.state_new(r.cfg, 0, &r.state), BS_OK);
-    return r;
+    th_policy p;
+    th_policy_setup(&p, &pol_proxmox, params_yaml, 0);
+    return (pve_run){p.doc, p.cfg, p.state};
 }
 
 static void teardown_run(pve_run *r) {
-    pol_proxmox.free_state(r->state);
-    pol_proxmox.free_config(r->cfg);
-    cfg_doc_free(r->doc);
+    th_policy p = {&pol_proxmox, r->doc, r->cfg, r->state};
+    th_policy_teardown(&p);
 }
 
 static void decide(pve_run *r, const pol_host_view *h, const pol_vm_view *v, size_t n,

@@ -101,26 +101,14 @@ typedef struct qm_run {
 /* configure (params as YAML flow text, or NULL) and state_new, as `decide`
  * does (no scenario). */
 static qm_run setup(const char *params_yaml) {
-    qm_run r = {0};
-    cfg_errs errs = {0};
-    assert_int_equal(cfg_doc_new(&r.doc), BS_OK);
-    cfg_ctx cx = {.errs = &errs, .doc = r.doc};
-    cfg_node *params = NULL;
-    if (params_yaml != NULL)
-        assert_int_equal(cfg_parse_string(r.doc, "params", params_yaml, &errs, &params), BS_OK);
-    assert_int_equal(pol_qmemman.configure(&cx, params, "params", NULL, &r.cfg), BS_OK);
-    if (params != NULL) cfg_check_unknown(&cx, params, "params", "");
-    if (errs.n) cfg_errs_print(&errs, stderr);
-    assert_int_equal(errs.n, 0);
-    cfg_errs_free(&errs);
-    assert_int_equal(pol_qmemman.state_new(r.cfg, SIZE_MAX, &r.state), BS_OK);
-    return r;
+    th_policy p;
+    th_policy_setup(&p, &pol_qmemman, params_yaml, SIZE_MAX);
+    return (qm_run){p.doc, p.cfg, p.state};
 }
 
 static void teardown_run(qm_run *r) {
-    pol_qmemman.free_state(r->state);
-    pol_qmemman.free_config(r->cfg);
-    cfg_doc_free(r->doc);
+    th_policy p = {&pol_qmemman, r->doc, r->cfg, r->state};
+    th_policy_teardown(&p);
 }
 
 static void decide(qm_run *r, const pol_host_view *h, const pol_vm_view *v, size_t n,

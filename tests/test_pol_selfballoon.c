@@ -51,26 +51,14 @@ typedef struct sb_run {
 } sb_run;
 
 static sb_run setup(const char *params_yaml) {
-    sb_run r = {0};
-    cfg_errs errs = {0};
-    assert_int_equal(cfg_doc_new(&r.doc), BS_OK);
-    cfg_ctx cx = {.errs = &errs, .doc = r.doc};
-    cfg_node *params = NULL;
-    if (params_yaml != NULL)
-        assert_int_equal(cfg_parse_string(r.doc, "params", params_yaml, &errs, &params), BS_OK);
-    assert_int_equal(pol_selfballoon.configure(&cx, params, "params", NULL, &r.cfg), BS_OK);
-    if (params != NULL) cfg_check_unknown(&cx, params, "params", "");
-    if (errs.n) cfg_errs_print(&errs, stderr);
-    assert_int_equal(errs.n, 0);
-    cfg_errs_free(&errs);
-    assert_int_equal(pol_selfballoon.state_new(r.cfg, SIZE_MAX, &r.state), BS_OK);
-    return r;
+    th_policy p;
+    th_policy_setup(&p, &pol_selfballoon, params_yaml, SIZE_MAX);
+    return (sb_run){p.doc, p.cfg, p.state};
 }
 
 static void teardown_run(sb_run *r) {
-    pol_selfballoon.free_state(r->state);
-    pol_selfballoon.free_config(r->cfg);
-    cfg_doc_free(r->doc);
+    th_policy p = {&pol_selfballoon, r->doc, r->cfg, r->state};
+    th_policy_teardown(&p);
 }
 
 static void decide(sb_run *r, const pol_vm_view *v, size_t n, int64_t *targets) {

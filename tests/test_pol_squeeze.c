@@ -48,26 +48,14 @@ typedef struct sq_run {
 } sq_run;
 
 static sq_run setup(const char *params_yaml) {
-    sq_run r = {0};
-    cfg_errs errs = {0};
-    assert_int_equal(cfg_doc_new(&r.doc), BS_OK);
-    cfg_ctx cx = {.errs = &errs, .doc = r.doc};
-    cfg_node *params = NULL;
-    if (params_yaml != NULL)
-        assert_int_equal(cfg_parse_string(r.doc, "params", params_yaml, &errs, &params), BS_OK);
-    assert_int_equal(pol_squeeze.configure(&cx, params, "params", NULL, &r.cfg), BS_OK);
-    if (params != NULL) cfg_check_unknown(&cx, params, "params", "");
-    if (errs.n) cfg_errs_print(&errs, stderr);
-    assert_int_equal(errs.n, 0);
-    cfg_errs_free(&errs);
-    assert_int_equal(pol_squeeze.state_new(r.cfg, SIZE_MAX, &r.state), BS_OK);
-    return r;
+    th_policy p;
+    th_policy_setup(&p, &pol_squeeze, params_yaml, SIZE_MAX);
+    return (sq_run){p.doc, p.cfg, p.state};
 }
 
 static void teardown_run(sq_run *r) {
-    pol_squeeze.free_state(r->state);
-    pol_squeeze.free_config(r->cfg);
-    cfg_doc_free(r->doc);
+    th_policy p = {&pol_squeeze, r->doc, r->cfg, r->state};
+    th_policy_teardown(&p);
 }
 
 /* A domain in KiB, as squeeze.ml's domain_make writes it. */
