@@ -1180,47 +1180,41 @@ bs_rc cfg_get_time(cfg_ctx *cx, const cfg_node *map, const char *path, const cha
     return rc;
 }
 
-bs_rc cfg_get_rate(cfg_ctx *cx, const cfg_node *map, const char *path, const char *key, bool required,
-                   double dflt, double *out) {
+/* A double in the field's unit, within [lo, hi] (lo excluded when lo_open);
+ * outside it, "expected EXPECTED, found ...". */
+static bs_rc get_checked(cfg_ctx *cx, const cfg_node *map, const char *path, const char *key,
+                         bool required, unit_kind kind, double dflt, double *out, double lo,
+                         bool lo_open, double hi, const char *expected) {
     double v;
     const cfg_node *n;
     char vp[CFG_PATH_MAX];
     *out = dflt;
-    bs_rc rc = get_value(cx, map, path, key, required, UNIT_RATE, &v, &n, vp);
+    bs_rc rc = get_value(cx, map, path, key, required, kind, &v, &n, vp);
     if (rc != BS_OK || !n) return rc;
-    if (!(v > 0)) {
-        cfg_error_expected(cx, n, vp, "a rate above 0, such as 256MiB/s");
+    if ((lo_open ? !(v > lo) : !(v >= lo)) || !(v <= hi)) {
+        cfg_error_expected(cx, n, vp, expected);
         return BS_ERR_INPUT;
     }
     *out = v;
     return BS_OK;
+}
+
+bs_rc cfg_get_rate(cfg_ctx *cx, const cfg_node *map, const char *path, const char *key, bool required,
+                   double dflt, double *out) {
+    return get_checked(cx, map, path, key, required, UNIT_RATE, dflt, out, 0, true, INFINITY,
+                       "a rate above 0, such as 256MiB/s");
 }
 
 bs_rc cfg_get_fraction(cfg_ctx *cx, const cfg_node *map, const char *path, const char *key, bool required,
                        double dflt, double *out) {
-    double v;
-    const cfg_node *n;
-    char vp[CFG_PATH_MAX];
-    *out = dflt;
-    bs_rc rc = get_value(cx, map, path, key, required, UNIT_FRACTION, &v, &n, vp);
-    if (rc != BS_OK || !n) return rc;
-    if (v < 0 || v > 1) {
-        cfg_error_expected(cx, n, vp, "a fraction from 0 to 1, such as 0.2 or 20%");
-        return BS_ERR_INPUT;
-    }
-    *out = v;
-    return BS_OK;
+    return get_checked(cx, map, path, key, required, UNIT_FRACTION, dflt, out, 0, false, 1,
+                       "a fraction from 0 to 1, such as 0.2 or 20%");
 }
 
 bs_rc cfg_get_number(cfg_ctx *cx, const cfg_node *map, const char *path, const char *key, bool required,
                      double dflt, double *out) {
-    double v;
-    const cfg_node *n;
-    char vp[CFG_PATH_MAX];
-    *out = dflt;
-    bs_rc rc = get_value(cx, map, path, key, required, UNIT_NUMBER, &v, &n, vp);
-    if (rc == BS_OK && n) *out = v;
-    return rc;
+    return get_checked(cx, map, path, key, required, UNIT_NUMBER, dflt, out, -INFINITY, false,
+                       INFINITY, "a number");
 }
 
 /* Whole numbers are read exactly (strtoll) when written as plain digits, so
