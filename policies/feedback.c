@@ -127,8 +127,7 @@ typedef struct fb_cfg {
     double lend_free;      /* fraction of the pool kept free on the host when lending */
     double lend_trim;      /* idle touched memory taken back at once above this share of max */
     bs_time interval;      /* the scenario's (decide: the default) */
-    size_t n_hosts;
-    size_t *first_vm, *n_vms; /* per host, from the scenario; NULL in `decide` */
+    pol_hosts hosts;      /* where each host's VMs are; empty in `decide` */
 } fb_cfg;
 
 typedef struct fb_vm {
@@ -162,8 +161,7 @@ typedef struct fb_state {
 static void fb_free_config(void *cfg) {
     fb_cfg *c = cfg;
     if (c == NULL) return;
-    free(c->first_vm);
-    free(c->n_vms);
+    pol_hosts_free(&c->hosts);
     free(c);
 }
 
@@ -258,14 +256,7 @@ static bs_rc fb_configure(cfg_ctx *cx, const cfg_node *params, const char *path,
     }
     if (rc == BS_OK && sc != NULL) {
         c->interval = sc->policy.interval;
-        c->n_hosts = sc->n_hosts;
-        c->first_vm = calloc(c->n_hosts ? c->n_hosts : 1, sizeof *c->first_vm);
-        c->n_vms = calloc(c->n_hosts ? c->n_hosts : 1, sizeof *c->n_vms);
-        if (c->first_vm == NULL || c->n_vms == NULL) rc = BS_ERR_INTERNAL;
-        for (size_t h = 0; rc == BS_OK && h < c->n_hosts; h++) {
-            c->first_vm[h] = sc->hosts[h].first_vm;
-            c->n_vms[h] = sc->hosts[h].n_vms;
-        }
+        rc = pol_hosts_init(&c->hosts, sc);
     }
     if (rc != BS_OK) {
         fb_free_config(c);
@@ -353,12 +344,13 @@ static bs_rc fb_state_new(const void *cfg, size_t host, void **state) {
     if (st == NULL) return BS_ERR_INTERNAL;
     bs_rc rc = BS_OK;
     /* In a simulation every VM of the host has its slot from the start. */
-    if (c->first_vm != NULL && host < c->n_hosts && c->n_vms[host] > 0) {
-        st->first_vm = c->first_vm[host];
-        st->vms = calloc(c->n_vms[host], sizeof *st->vms);
+    size_t first, count;
+    if (pol_hosts_range(&c->hosts, host, &first, &count) && count > 0) {
+        st->first_vm = first;
+        st->vms = calloc(count, sizeof *st->vms);
         if (st->vms == NULL) rc = BS_ERR_INTERNAL;
-        else st->n_vms = st->cap_vms = st->n_direct = c->n_vms[host];
-        if (rc == BS_OK) rc = scratch_reserve(st, c->n_vms[host]);
+        else st->n_vms = st->cap_vms = st->n_direct = count;
+        if (rc == BS_OK) rc = scratch_reserve(st, count);
     }
     if (rc != BS_OK) {
         fb_free_state(st);

@@ -76,8 +76,7 @@ typedef struct mom_cfg {
     size_t history;           /* samples averaged */
     bs_time monitor_interval; /* 0: one sample per run */
     bool balloon_enabled;     /* vdsm's balloonEnabled */
-    size_t n_hosts;
-    size_t *first_vm, *n_vms; /* per host, from the scenario; NULL in `decide` */
+    pol_hosts hosts;      /* where each host's VMs are; empty in `decide` */
 } mom_cfg;
 
 /* One guest monitor: the newest `history` samples, oldest at `head`. */
@@ -108,8 +107,7 @@ typedef struct mom_state {
 static void mom_free_config(void *cfg) {
     mom_cfg *c = cfg;
     if (c == NULL) return;
-    free(c->first_vm);
-    free(c->n_vms);
+    pol_hosts_free(&c->hosts);
     free(c);
 }
 
@@ -202,14 +200,7 @@ static bs_rc mom_configure(cfg_ctx *cx, const cfg_node *params, const char *path
     if (r != BS_OK) rc = r;
 
     if (rc == BS_OK && sc != NULL) {
-        c->n_hosts = sc->n_hosts;
-        c->first_vm = calloc(c->n_hosts ? c->n_hosts : 1, sizeof *c->first_vm);
-        c->n_vms = calloc(c->n_hosts ? c->n_hosts : 1, sizeof *c->n_vms);
-        if (c->first_vm == NULL || c->n_vms == NULL) rc = BS_ERR_INTERNAL;
-        for (size_t h = 0; rc == BS_OK && h < c->n_hosts; h++) {
-            c->first_vm[h] = sc->hosts[h].first_vm;
-            c->n_vms[h] = sc->hosts[h].n_vms;
-        }
+        rc = pol_hosts_init(&c->hosts, sc);
     }
     if (rc != BS_OK) {
         mom_free_config(c);
@@ -252,11 +243,12 @@ static bs_rc mom_state_new(const void *cfg, size_t host, void **state) {
     bs_rc rc = st->host_avail != NULL ? BS_OK : BS_ERR_INTERNAL;
     /* In a simulation every VM of the host has its slot from the start, found
      * by index: ticks neither search nor allocate. */
-    if (rc == BS_OK && c->first_vm != NULL && host < c->n_hosts && c->n_vms[host] > 0) {
-        st->first_vm = c->first_vm[host];
-        st->vms = calloc(c->n_vms[host], sizeof *st->vms);
+    size_t first, count;
+    if (rc == BS_OK && pol_hosts_range(&c->hosts, host, &first, &count) && count > 0) {
+        st->first_vm = first;
+        st->vms = calloc(count, sizeof *st->vms);
         if (st->vms == NULL) rc = BS_ERR_INTERNAL;
-        st->cap = c->n_vms[host];
+        st->cap = count;
         for (size_t i = 0; rc == BS_OK && i < st->cap; i++) {
             rc = vm_init(&st->vms[i], c->history);
             if (rc == BS_OK) st->n_vms++;

@@ -15,6 +15,7 @@
  * - Policies appear in -p order in every script (a policy keeps its colour
  *   across scenarios and plots), whatever the ranking. */
 #include "cmp_plot.h"
+#include "plot.h"
 
 #include "cfg.h"
 #include "output.h"
@@ -32,22 +33,6 @@
 #define GIB 1073741824.0
 
 /* ---------------------------------------------------------------- helpers */
-
-/* A gnuplot single-quoted string ('' for a quote; control characters, which
- * would end the command, become '?'). */
-static void gp_string(FILE *f, const char *s)
-{
-    putc('\'', f);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '\'')
-            fputs("''", f);
-        else if (*p < 0x20 || *p == 0x7f)
-            putc('?', f);
-        else
-            putc(*p, f);
-    }
-    putc('\'', f);
-}
 
 /* A datablock string: double quotes, which gnuplot reads as one column;
  * a double quote inside becomes a single one. */
@@ -68,32 +53,6 @@ static void gp_number(FILE *f, double v)
     }
     out_format_double(buf, v);
     fputs(buf, f);
-}
-
-static void time_unit(bs_time duration, const char **name, double *seconds)
-{
-    if (duration >= 2 * 86400 * BS_NS_PER_S) {
-        *name = "d";
-        *seconds = 86400;
-    } else if (duration >= 2 * 3600 * BS_NS_PER_S) {
-        *name = "h";
-        *seconds = 3600;
-    } else if (duration >= 2 * 60 * BS_NS_PER_S) {
-        *name = "min";
-        *seconds = 60;
-    } else {
-        *name = "s";
-        *seconds = 1;
-    }
-}
-
-static void layout(size_t n, size_t *rows, size_t *cols)
-{
-    size_t c = 1;
-    while (c * c < n)
-        c++;
-    *cols = c;
-    *rows = n == 0 ? 1 : (n + c - 1) / c;
 }
 
 static char *path_join(const char *a, const char *b)
@@ -121,13 +80,13 @@ static void header(FILE *f, const char *name, const char *what, const char *scen
     fprintf(f, "# Run inside this directory: gnuplot %s.gp (draws %s.png unless\n", name, name);
     fputs("# -e \"out='FILE'\" says otherwise).\n", f);
     fputs("if (!exists(\"out\")) out = ", f);
-    gp_string(f, name);
+    plot_gp_string(f, name);
     fputs(".'.png'\n", f);
     fputs("set datafile separator whitespace\n", f);
     fputs("set datafile missing NaN\n", f);
     fputs("GiB = 1073741824.0\n", f);
     fputs("scenario = ", f);
-    gp_string(f, scenario);
+    plot_gp_string(f, scenario);
     fputc('\n', f);
 }
 
@@ -166,7 +125,7 @@ static void write_metrics(FILE *f, const char *name, const cmp_report *r, const 
     fputs("EOD\n", f);
     terminal(f);
     size_t rows, ncols;
-    layout(n, &rows, &ncols);
+    plot_layout(n, &rows, &ncols);
     fputs("set style fill solid 0.5 border -1\n", f);
     fputs("set boxwidth 0.6\n", f);
     fputs("set errorbars 4\n", f);
@@ -180,7 +139,7 @@ static void write_metrics(FILE *f, const char *name, const cmp_report *r, const 
         const met_info *info = met_info_get(cols[c]);
         const char *unit = strcmp(info->unit, "bytes") == 0 ? "GiB" : info->unit;
         fputs("set title ", f);
-        gp_string(f, info->name);
+        plot_gp_string(f, info->name);
         fprintf(f, ".' (%s)'\n", unit);
         /* gnuplot's autoscale leaves error bars out, and an all-zero
          * metric would have an empty range: the top is set here */
@@ -333,7 +292,7 @@ static void write_stall_cdf(FILE *f, const char *name, const char *dir, const cm
                 continue;
             fprintf(f, "%s$cdf%zu using 1:2 with steps lw 2 title ", first ? "plot " : ", \\\n     ",
                     p + 1);
-            gp_string(f, r->policies[p]);
+            plot_gp_string(f, r->policies[p]);
             first = false;
         }
         fputc('\n', f);
@@ -386,7 +345,7 @@ static void write_memory(FILE *f, const char *name, const char *dir, const cmp_r
     fputs("set datafile separator ','\n", f);
     const char *tname;
     double tsec;
-    time_unit(info->duration, &tname, &tsec);
+    plot_time_unit(info->duration, &tname, &tsec);
     fprintf(f, "tu = %g  # seconds per unit of the x axis\n", tsec);
     uint64_t seed = r->n_seeds ? r->seeds[0] : 0;
     size_t n = r->n_policies;
@@ -413,9 +372,9 @@ static void write_memory(FILE *f, const char *name, const char *dir, const cmp_r
         rel_run_file(rel, sizeof rel, sc->name, r->policies[p], seed, "timeseries.csv");
         fprintf(f, "set table $m%zu separator comma\n", p + 1);
         fputs("plot ", f);
-        gp_string(f, rel);
+        plot_gp_string(f, rel);
         fputs(" every ::1 using 1:4:6:7 with table if (strcol(3) eq ", f);
-        gp_string(f, vm[p]);
+        plot_gp_string(f, vm[p]);
         fputs(")\nunset table\n", f);
     }
     terminal(f);
@@ -423,15 +382,15 @@ static void write_memory(FILE *f, const char *name, const char *dir, const cmp_r
     fprintf(f, "set xrange [0:%.10g]\n", bs_time_to_s(info->duration) / tsec);
     fputs("set ylabel 'GiB'\nset yrange [0:*]\nset key top left\n", f);
     size_t rows, cols;
-    layout(n, &rows, &cols);
+    plot_layout(n, &rows, &cols);
     fprintf(f, "set multiplot layout %zu,%zu title 'most-stalled VM per policy: '.scenario.' / "
                "seed %" PRIu64 "'\n", rows, cols, seed);
     for (size_t p = 0; p < n; p++) {
         fputs("set title ", f);
-        gp_string(f, r->policies[p]);
+        plot_gp_string(f, r->policies[p]);
         if (has[p]) {
             fputs(".': '.", f);
-            gp_string(f, vm[p]);
+            plot_gp_string(f, vm[p]);
             fprintf(f, "\nplot $m%zu using ($1/tu):($2/GiB) with lines lw 1.5 title 'demand', \\\n"
                        "     '' using ($1/tu):($3/GiB) with lines lw 1.5 title 'actual', \\\n"
                        "     '' using ($1/tu):($4/GiB) with lines lw 1.5 title 'target'\n",

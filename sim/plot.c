@@ -56,7 +56,7 @@ static char *plots_dir(const char *dir)
 
 /* A gnuplot single-quoted string: no escapes inside except '' for a quote.
  * Control characters (a newline would end the command) become '?'. */
-static void gp_string(FILE *f, const char *s)
+void plot_gp_string(FILE *f, const char *s)
 {
     putc('\'', f);
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
@@ -71,7 +71,7 @@ static void gp_string(FILE *f, const char *s)
 }
 
 /* Time axis unit chosen from the scenario's length so that ticks read well. */
-static void time_unit(bs_time duration, const char **name, double *seconds)
+void plot_time_unit(bs_time duration, const char **name, double *seconds)
 {
     if (duration >= 2 * 86400 * BS_NS_PER_S) {
         *name = "d";
@@ -88,7 +88,7 @@ static void time_unit(bs_time duration, const char **name, double *seconds)
     }
 }
 
-static void layout(size_t n, size_t *rows, size_t *cols)
+void plot_layout(size_t n, size_t *rows, size_t *cols)
 {
     size_t c = 1;
     while (c * c < n)
@@ -103,7 +103,7 @@ static void header(FILE *f, const scen *sc, const char *name, const char *what)
 {
     const char *tname;
     double tsec;
-    time_unit(sc->duration, &tname, &tsec);
+    plot_time_unit(sc->duration, &tname, &tsec);
     fprintf(f, "# %s.gp -- written by balloonsim %s: %s\n", name, BS_VERSION, what);
     fprintf(f, "# Run inside this directory: gnuplot %s.gp (draws %s.png unless\n", name, name);
     fputs("# -e \"out='FILE'\" says otherwise).\n", f);
@@ -113,7 +113,7 @@ static void header(FILE *f, const scen *sc, const char *name, const char *what)
     fputs("GiB = 1073741824.0\n", f);
     fprintf(f, "tu = %g  # seconds per unit of the x axis\n", tsec);
     fputs("title_run = ", f);
-    gp_string(f, sc->name);
+    plot_gp_string(f, sc->name);
     fprintf(f, ".' / %s / seed %" PRIu64 "'\n", sc->policy.type ? sc->policy.type->name : "",
             sc->seed);
 }
@@ -128,7 +128,7 @@ static void select_rows(FILE *f, const char *file, int keycol, const char *const
     fputs("k(s) = ", f);
     for (size_t i = 0; i < n; i++) {
         fputs("s eq ", f);
-        gp_string(f, names[i]);
+        plot_gp_string(f, names[i]);
         fprintf(f, " ? %zu : ", i + 1);
     }
     fputs("0\n", f);
@@ -142,7 +142,7 @@ static void terminal(FILE *f, const scen *sc)
 {
     const char *tname;
     double tsec;
-    time_unit(sc->duration, &tname, &tsec);
+    plot_time_unit(sc->duration, &tname, &tsec);
     fputs("set terminal pngcairo size 1200,800 noenhanced font ',9'\n", f);
     fputs("set output out\n", f);
     fprintf(f, "set xlabel 'time (%s)'\n", tname);
@@ -203,13 +203,13 @@ static void series(FILE *f, bool first, size_t k, const char *y, const char *tit
 {
     fputs(first ? "plot $sel" : ", \\\n     ''", f);
     fprintf(f, " using ($1/tu):($2 == %zu ? %s : NaN) with lines lw 1.5 title ", k, y);
-    gp_string(f, title);
+    plot_gp_string(f, title);
 }
 
 static void write_memory(FILE *f, const scen *sc, const char *const *names, size_t n)
 {
     size_t rows, cols;
-    layout(n, &rows, &cols);
+    plot_layout(n, &rows, &cols);
     header(f, sc, "memory", "guest memory per VM over time");
     /* $sel: time, k, demand, actual, target */
     select_rows(f, "../timeseries.csv", 3, names, n, "4:6:7");
@@ -221,7 +221,7 @@ static void write_memory(FILE *f, const scen *sc, const char *const *names, size
     fputc('\n', f);
     for (size_t k = 1; k <= n; k++) {
         fputs("set title ", f);
-        gp_string(f, names[k - 1]);
+        plot_gp_string(f, names[k - 1]);
         fputc('\n', f);
         series(f, true, k, "$3/GiB", "demand");
         series(f, false, k, "$4/GiB", "actual");
@@ -234,7 +234,7 @@ static void write_memory(FILE *f, const scen *sc, const char *const *names, size
 static void write_host(FILE *f, const scen *sc, const char *const *names, size_t n)
 {
     size_t rows, cols;
-    layout(n, &rows, &cols);
+    plot_layout(n, &rows, &cols);
     header(f, sc, "host", "host memory over time");
     /* $sel: time, k, used, free, swapped */
     select_rows(f, "../hosts.csv", 2, names, n, "3:4:5");
@@ -246,7 +246,7 @@ static void write_host(FILE *f, const scen *sc, const char *const *names, size_t
     fputc('\n', f);
     for (size_t k = 1; k <= n; k++) {
         fputs("set title ", f);
-        gp_string(f, names[k - 1]);
+        plot_gp_string(f, names[k - 1]);
         fputc('\n', f);
         series(f, true, k, "$3/GiB", "used");
         series(f, false, k, "$4/GiB", "free");

@@ -16,6 +16,8 @@
 #include "engine.h"
 #include "scenario.h"
 
+#include <stdio.h>
+
 #define PLOT_MAX_VMS 12  /* panels of memory.png, lines of stall.png */
 #define PLOT_MAX_HOSTS 8 /* panels of host.png */
 
@@ -30,5 +32,14 @@ bs_rc plot_write_run_scripts(const char *dir, const scen *sc, const eng_result *
 bs_rc plot_render(const char *dir, bool *skipped);
 /* Number of DIR/plots/NAME.gp scripts; 0 when the directory is missing. */
 size_t plot_count_scripts(const char *dir);
+
+/* Shared by the plot writers of run, compare and sweep directories. */
+/* A gnuplot single-quoted string ('' for a quote; control characters, which
+ * would end the command, become '?'). */
+void plot_gp_string(FILE *f, const char *s);
+/* Time axis unit chosen from a run's length so that ticks read well. */
+void plot_time_unit(bs_time duration, const char **name, double *seconds);
+/* A grid of about square multiplot panels for n plots. */
+void plot_layout(size_t n, size_t *rows, size_t *cols);
 
 #endif

@@ -21,6 +21,7 @@
  * - Every table and plot is built from run directories (see sweep.h), and
  *   ordered by the values, never by completion order or -j. */
 #include "sweep.h"
+#include "plot.h"
 
 #include "compare.h"
 #include "output.h"
@@ -1745,21 +1746,6 @@ static size_t x_axis(const swp_result *r)
     return 0;
 }
 
-/* A gnuplot single-quoted string ('' for a quote; control characters as '?'). */
-static void gp_string(FILE *f, const char *s)
-{
-    putc('\'', f);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '\'')
-            fputs("''", f);
-        else if (*p < 0x20 || *p == 0x7f)
-            putc('?', f);
-        else
-            putc(*p, f);
-    }
-    putc('\'', f);
-}
-
 /* x values in plot units and the axis label's unit. */
 static void x_scale(const swp_result *r, size_t a, double *x, const char **unit)
 {
@@ -1900,17 +1886,17 @@ static bs_rc fill_plot(FILE *f, void *vctx)
     char title[512];
     snprintf(title, sizeof title, "%s: %s (mean and 95 %% confidence band over the seeds)",
              r->scenario, info->name);
-    gp_string(f, title);
+    plot_gp_string(f, title);
     fputs("\nset xlabel ", f);
     snprintf(title, sizeof title, "%s%s", r->axes[xa], xunit);
-    gp_string(f, title);
+    plot_gp_string(f, title);
     fputs("\nset ylabel ", f);
     snprintf(title, sizeof title, "%s (%s)", info->name, yunit);
-    gp_string(f, title);
+    plot_gp_string(f, title);
     fputs("\nset grid\nset key outside right top\n", f);
     if (r->n_axes == 2) { /* the lines are the values of the other axis */
         fputs("set key title ", f);
-        gp_string(f, r->axes[xa == 0 ? 1 : 0]);
+        plot_gp_string(f, r->axes[xa == 0 ? 1 : 0]);
         putc('\n', f);
     }
     /* A flat metric (no OOM kill anywhere) would give gnuplot an empty y
@@ -1936,7 +1922,7 @@ static bs_rc fill_plot(FILE *f, void *vctx)
         fputs("set xtics (", f);
         for (size_t i = 0; i < nx; i++) {
             fputs(i ? ", " : "", f);
-            gp_string(f, r->values[xa][i]);
+            plot_gp_string(f, r->values[xa][i]);
             fprintf(f, " %zu", i);
         }
         fprintf(f, ")\nset xrange [-0.5:%zu.5]\n", nx ? nx - 1 : 0);
@@ -1971,7 +1957,7 @@ static bs_rc fill_plot(FILE *f, void *vctx)
                 s + 1, s + 1);
         fprintf(f, "  $s%zu using 1:2 with linespoints lc %zu lw 2 pt 7 ps 0.8 title ", s + 1,
                 s + 1);
-        gp_string(f, name);
+        plot_gp_string(f, name);
         fputs(s + 1 < ns ? ", \\\n" : "\n", f);
     }
     free(x);
