@@ -254,7 +254,7 @@ char *cli_join_argv(int argc, char *const *argv)
 /* ---------------------------------------------------------------- options */
 
 /* A getopt_long error ('?' or ':') as a usage error. */
-static int option_error(const cli_cmd *cmd, int c, char **argv, const struct option *longs)
+int cli_option_error(const cli_cmd *cmd, int c, char **argv, const struct option *longs)
 {
     const char *arg = optind > 0 ? argv[optind - 1] : "";
     bool is_long = strncmp(arg, "--", 2) == 0;
@@ -463,7 +463,7 @@ static int cmd_run(const cli_ctx *cx, int argc, char **argv)
             free(sets);
             free(cmdline);
             return print_cmd_help(cmd);
-        default: rc = option_error(cmd, c, argv, longs); break;
+        default: rc = cli_option_error(cmd, c, argv, longs); break;
         }
     }
     if (rc == BS_OK && argc - optind == 0)
@@ -544,7 +544,7 @@ static int cmd_validate(const cli_ctx *cx, int argc, char **argv)
     while ((c = getopt_long(argc, argv, ":h", longs, NULL)) != -1) {
         if (c == 'h')
             return print_cmd_help(cx->cmd);
-        return option_error(cx->cmd, c, argv, longs);
+        return cli_option_error(cx->cmd, c, argv, longs);
     }
     if (optind >= argc)
         return cli_usage_error(cx->cmd, "missing SCENARIO");
@@ -577,7 +577,7 @@ static int cmd_policies(const cli_ctx *cx, int argc, char **argv)
         if (c == 'h')
             return print_cmd_help(cx->cmd);
         if (c != OPT_FORMAT)
-            return option_error(cx->cmd, c, argv, longs);
+            return cli_option_error(cx->cmd, c, argv, longs);
         format = cli_parse_format(cx->cmd, optarg, formats);
         if (format < 0)
             return BS_ERR_INPUT;
@@ -598,7 +598,7 @@ static int cmd_plot(const cli_ctx *cx, int argc, char **argv)
     while ((c = getopt_long(argc, argv, ":h", longs, NULL)) != -1) {
         if (c == 'h')
             return print_cmd_help(cx->cmd);
-        return option_error(cx->cmd, c, argv, longs);
+        return cli_option_error(cx->cmd, c, argv, longs);
     }
     if (argc - optind != 1)
         return cli_usage_error(cx->cmd, argc == optind ? "missing DIR" : "one DIR only");
@@ -631,7 +631,7 @@ static int cmd_decide(const cli_ctx *cx, int argc, char **argv)
             return print_cmd_help(cmd);
         }
         if (c != OPT_SET) {
-            rc = option_error(cmd, c, argv, longs);
+            rc = cli_option_error(cmd, c, argv, longs);
         } else if (strchr(optarg, '=') == NULL || optarg[0] == '=') {
             rc = cli_usage_error(cmd, "bad --set '%s' (expected PARAM=VALUE)", optarg);
         } else {

@@ -75,20 +75,6 @@ static void free_opts(opts *o)
 
 /* ---------------------------------------------------------------- options */
 
-static int option_error(const cli_cmd *cmd, int c, char **argv)
-{
-    const char *arg = optind > 0 ? argv[optind - 1] : "";
-    bool is_long = strncmp(arg, "--", 2) == 0;
-    if (c == ':') {
-        if (is_long)
-            return cli_usage_error(cmd, "option '%s' needs an argument", arg);
-        return cli_usage_error(cmd, "option '-%c' needs an argument", optopt);
-    }
-    if (!is_long && optopt > 0 && optopt < 128)
-        return cli_usage_error(cmd, "unknown option '-%c'", optopt);
-    return cli_usage_error(cmd, "unknown option '%s'", arg);
-}
-
 static bool parse_count(const char *s, uint64_t max, uint64_t *out)
 {
     if (*s < '0' || *s > '9')
@@ -194,7 +180,7 @@ static int parse_opts(const cli_ctx *cx, int argc, char **argv, opts *o, bool *h
         case OPT_NO_PLOTS: o->plots = false; break;
         case 'q': o->quiet = true; break;
         case 'h': *help = true; return BS_OK;
-        default: rc = option_error(cmd, c, argv); break;
+        default: rc = cli_option_error(cmd, c, argv, longs); break;
         }
     }
     if (rc != BS_OK)

@@ -225,7 +225,7 @@ int swp_cmd_merge(const cli_ctx *cx, int argc, char **argv)
             printf("usage: balloonsim %s\n\n%s.\n\noptions:\n%s", cmd->usage, cmd->summary,
                    cmd->help);
             return fflush(stdout) == 0 ? BS_OK : BS_ERR_INTERNAL;
-        default: rc = swp_option_error(cmd, c, argv); break;
+        default: rc = cli_option_error(cmd, c, argv, longs); break;
         }
     }
     if (rc == BS_OK && optind >= argc)

@@ -731,7 +731,7 @@ static int parse_opts(const cli_ctx *cx, int argc, char **argv, plan *p, const c
         case OPT_NO_PLOTS: p->plots = false; break;
         case 'q': p->x.quiet = true; break;
         case 'h': return -1;
-        default: rc = swp_option_error(cmd, c, argv); break;
+        default: rc = cli_option_error(cmd, c, argv, longs); break;
         }
     }
     if (rc == BS_OK && argc - optind == 0)

@@ -82,18 +82,6 @@ char *swp_default_dir(const char *base, const char *name)
     return join(base, comp);
 }
 
-int swp_option_error(const cli_cmd *cmd, int c, char **argv)
-{
-    const char *arg = optind > 0 ? argv[optind - 1] : "";
-    bool is_long = strncmp(arg, "--", 2) == 0;
-    if (c == ':')
-        return is_long ? cli_usage_error(cmd, "option '%s' needs an argument", arg)
-                       : cli_usage_error(cmd, "option '-%c' needs an argument", optopt);
-    if (!is_long && optopt > 0 && optopt < 128)
-        return cli_usage_error(cmd, "unknown option '-%c'", optopt);
-    return cli_usage_error(cmd, "unknown option '%s'", arg);
-}
-
 /* ---------------------------------------------------------------- exec */
 
 bs_rc swp_exec_add_fixed(swp_exec *x, const cli_cmd *cmd, const char *arg, bool policy)
@@ -631,7 +619,7 @@ static int parse_opts(const cli_ctx *cx, int argc, char **argv, opts *o, swp_exe
         case OPT_NO_PLOTS: o->plots = false; break;
         case 'q': o->quiet = true; break;
         case 'h': return -1;
-        default: rc = swp_option_error(cmd, c, argv); break;
+        default: rc = cli_option_error(cmd, c, argv, longs); break;
         }
     }
     if (rc == BS_OK && argc - optind == 0)

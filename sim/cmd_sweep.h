@@ -109,8 +109,5 @@ char *swp_exec_run_dir(const swp_exec *x, const swp_grid *g, size_t k);
 bool swp_parse_uint(const char *s, uint64_t max, uint64_t *out);
 /* BASE/<name> with the name made one path component ('/' -> '_'). */
 char *swp_default_dir(const char *base, const char *name);
-/* getopt_long's '?' and ':' as a usage error (exit 2); cli.c keeps its own
- * static. */
-int swp_option_error(const cli_cmd *cmd, int c, char **argv);
 
 #endif
