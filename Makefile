@@ -16,8 +16,8 @@ LDLIBS    += $(PKG_LIBS) -lm
 BUILD     ?= build
 PREFIX    ?= /usr/local
 
-LIB_SRC   := $(sort $(wildcard sim/*.c policies/*.c workloads/*.c))
-LIB_SRC   := $(filter-out sim/main.c,$(LIB_SRC))
+LIB_SRC   := $(sort $(wildcard sim/*.c sim/*/*.c plots/*.c policies/*.c workloads/*.c))
+LIB_SRC   := $(filter-out sim/cli/main.c,$(LIB_SRC))
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
 TEST_SRC  := $(sort $(wildcard tests/test_*.c))
 TEST_BIN  := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
@@ -55,7 +55,7 @@ $(BUILD)/libballoonsim.a: $(LIB_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(BIN): $(BUILD)/sim/main.o $(BUILD)/libballoonsim.a
+$(BIN): $(BUILD)/sim/cli/main.o $(BUILD)/libballoonsim.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(TEST_HOBJ) $(BUILD)/libballoonsim.a

@@ -69,10 +69,10 @@
  * absent from a tick (stopped, killed) loses its estimate, as a VM that powers
  * on again starts afresh on ESX.  Tables are allocated at setup, sized from
  * the scenario, so decide() does not allocate in a run. */
-#include "pol.h"
-#include "../sim/output.h"
-#include "../sim/scenario.h"
-#include "../sim/units.h"
+#include "policies/pol.h"
+#include "sim/report/output.h"
+#include "sim/scenario.h"
+#include "sim/base/units.h"
 
 #include <assert.h>
 #include <math.h>

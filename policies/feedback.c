@@ -83,11 +83,11 @@
  * `balloonsim decide`, where each call is one tick of `interval` and the
  * state round-trips as policy_state {vms: {NAME: {need, peak, boost,
  * swapped, demand, backed, down}}} (bytes; down a bool). */
-#include "pol.h"
-#include "fill.h"
-#include "../sim/output.h"
-#include "../sim/scenario.h"
-#include "../sim/units.h"
+#include "policies/pol.h"
+#include "policies/fill.h"
+#include "sim/report/output.h"
+#include "sim/scenario.h"
+#include "sim/base/units.h"
 
 #include <assert.h>
 #include <math.h>

@@ -30,7 +30,7 @@
  * down and any excess the rounding of mu could leave is taken back, so the sum
  * never exceeds the pool.  pol_fill_shares walks its breakpoints (lambda =
  * bound / shares) the same way. */
-#include "fill.h"
+#include "policies/fill.h"
 
 #include <assert.h>
 #include <math.h>

@@ -22,7 +22,7 @@
 #ifndef BS_POL_FILL_H
 #define BS_POL_FILL_H
 
-#include "../sim/bs.h"
+#include "sim/base/bs.h"
 
 /* A breakpoint of pol_fill_stall or pol_fill_shares: scratch, 2 per VM. */
 typedef struct pol_fill_ev {

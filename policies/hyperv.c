@@ -44,9 +44,9 @@
  * The policy carries nothing between ticks (the balancer reacts to each
  * report); the per-host state is only scratch space so that decide() does not
  * allocate. */
-#include "pol.h"
-#include "../sim/scenario.h"
-#include "../sim/units.h"
+#include "policies/pol.h"
+#include "sim/scenario.h"
+#include "sim/base/units.h"
 
 #include <assert.h>
 #include <math.h>

@@ -53,9 +53,9 @@
  * pass out (Monitor.collect); vdsm collects it optionally and skips only the
  * balloon logic for it (`valid`), guest_qos still applies.  A VM that is gone
  * at a sample loses its history, as MoM drops a guest's monitor. */
-#include "pol.h"
-#include "../sim/output.h"
-#include "../sim/scenario.h"
+#include "policies/pol.h"
+#include "sim/report/output.h"
+#include "sim/scenario.h"
 
 #include <assert.h>
 #include <stdlib.h>

@@ -43,10 +43,10 @@
  * Stateless between ticks; the per-host state is scratch space sized from
  * the scenario, so decide() does not allocate (a `decide` snapshot larger
  * than that grows it once). */
-#include "pol.h"
-#include "fill.h"
-#include "../sim/scenario.h"
-#include "../sim/units.h"
+#include "policies/pol.h"
+#include "policies/fill.h"
+#include "sim/scenario.h"
+#include "sim/base/units.h"
 
 #include <assert.h>
 #include <stdlib.h>

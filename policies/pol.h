@@ -11,8 +11,8 @@
 #ifndef BS_POL_H
 #define BS_POL_H
 
-#include "../sim/bs.h"
-#include "../sim/cfg.h"
+#include "sim/base/bs.h"
+#include "sim/base/cfg.h"
 
 #include <stdio.h>
 

@@ -19,9 +19,9 @@
  * bytes rounded down and never add up to more than the pool.  The sort needs
  * scratch space; it lives in the per-host state, allocated at setup (sized
  * from the scenario), so ticks do not allocate. */
-#include "pol.h"
-#include "../sim/scenario.h"
-#include "../sim/units.h"
+#include "policies/pol.h"
+#include "sim/scenario.h"
+#include "sim/base/units.h"
 
 #include <assert.h>
 #include <stdlib.h>

@@ -51,9 +51,9 @@
  * The policy carries no state between runs, as pvestatd carries none; the
  * per-host "state" only holds scratch space so that decide() never allocates
  * (sized at setup from the scenario, grown once for `decide` snapshots). */
-#include "pol.h"
-#include "../sim/scenario.h"
-#include "../sim/units.h"
+#include "policies/pol.h"
+#include "sim/scenario.h"
+#include "sim/base/units.h"
 
 #include <assert.h>
 #include <math.h>

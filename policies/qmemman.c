@@ -56,9 +56,9 @@
  * subtracts what donors give from the memory acceptors share; inhibit_balloon_up
  * can never fire; a target the original computes below 0 (Xen rejects it)
  * is recorded as last_target but not applied. */
-#include "pol.h"
-#include "../sim/output.h"
-#include "../sim/scenario.h"
+#include "policies/pol.h"
+#include "sim/report/output.h"
+#include "sim/scenario.h"
 
 #include <assert.h>
 #include <inttypes.h>

@@ -9,10 +9,10 @@
  * pol_decide_all() is the single path into decide() for the engine and for
  * `balloonsim decide`, so a decision tested on a snapshot is the decision
  * that runs. */
-#include "pol.h"
-#include "../sim/scenario.h"
-#include "../sim/output.h"
-#include "../sim/units.h"
+#include "policies/pol.h"
+#include "sim/scenario.h"
+#include "sim/report/output.h"
+#include "sim/base/units.h"
 
 #include <assert.h>
 #include <stdlib.h>

@@ -12,8 +12,8 @@
  * when a size has a fractional byte); the engine clamps to [min, max] and
  * rounds to pages when it applies them.  An entry whose VM is not running at
  * its time (not among the views) is dropped. */
-#include "pol.h"
-#include "../sim/scenario.h"
+#include "policies/pol.h"
+#include "sim/scenario.h"
 
 #include <assert.h>
 #include <math.h>

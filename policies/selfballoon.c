@@ -32,9 +32,9 @@
  *
  * Per-VM state is only the reserve fixed at start; it lives in slots indexed
  * by scenario VM (simulator) or by name (`decide`), allocated up front. */
-#include "pol.h"
-#include "../sim/output.h"
-#include "../sim/scenario.h"
+#include "policies/pol.h"
+#include "sim/report/output.h"
+#include "sim/scenario.h"
 
 #include <assert.h>
 #include <inttypes.h>

@@ -53,9 +53,9 @@
  * Floating point: gamma = surplus / total_range and gamma * range are the
  * OCaml float (IEEE double) operations, Int64.of_float truncates like the C
  * cast. */
-#include "pol.h"
-#include "../sim/scenario.h"
-#include "../sim/units.h"
+#include "policies/pol.h"
+#include "sim/scenario.h"
+#include "sim/base/units.h"
 
 #include <assert.h>
 #include <math.h>

@@ -5,7 +5,7 @@
  * balloon is disabled).  The policy never ticks at all, so a static run costs
  * no policy events and cannot change a target even by accident (model.md
  * property 5). */
-#include "pol.h"
+#include "policies/pol.h"
 
 /* Leave every VM alone: the caller preset all targets to POL_LEAVE. */
 static bs_rc static_decide(const void *cfg, void *state, bs_time now, const pol_host_view *host,

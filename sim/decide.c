@@ -18,10 +18,10 @@
  *   script piping it into jq needs.
  * - Only targets that the engine would apply are printed (not for VMs with
  *   the balloon off, shares 0 or locked): "what the policy would set". */
-#include "decide.h"
+#include "sim/decide.h"
 
-#include "output.h"
-#include "units.h"
+#include "sim/report/output.h"
+#include "sim/base/units.h"
 
 #include <assert.h>
 #include <errno.h>

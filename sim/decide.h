@@ -12,9 +12,9 @@
 #ifndef BS_DECIDE_H
 #define BS_DECIDE_H
 
-#include "bs.h"
-#include "cfg.h"
-#include "../policies/pol.h"
+#include "sim/base/bs.h"
+#include "sim/base/cfg.h"
+#include "policies/pol.h"
 
 #include <stdio.h>
 

@@ -16,10 +16,10 @@
  * The one approximation (docs/model.md): the host-swap part of a VM's stall
  * uses the host's swap ratio X/sum(H) averaged over the VM's own piece, which
  * is exact unless the stall clamp at 1 is hit while the host swaps. */
-#include "engine.h"
+#include "sim/engine.h"
 
-#include "evq.h"
-#include "../policies/pol.h"
+#include "sim/evq.h"
+#include "policies/pol.h"
 
 #include <assert.h>
 #include <math.h>

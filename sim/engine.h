@@ -8,9 +8,9 @@
 #ifndef BS_ENGINE_H
 #define BS_ENGINE_H
 
-#include "bs.h"
-#include "metrics.h"
-#include "scenario.h"
+#include "sim/base/bs.h"
+#include "sim/base/metrics.h"
+#include "sim/scenario.h"
 
 typedef struct eng_vm_sample {
     bs_time t;

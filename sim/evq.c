@@ -2,7 +2,7 @@
  *
  * The heap is 4-ary: half the depth of a binary heap, and a bucket's four
  * children are compared with their keys read through one pointer each. */
-#include "evq.h"
+#include "sim/evq.h"
 
 #include <assert.h>
 #include <stdlib.h>

@@ -16,7 +16,7 @@
 #ifndef BS_EVQ_H
 #define BS_EVQ_H
 
-#include "bs.h"
+#include "sim/base/bs.h"
 
 /* Event classes, in the order model.md prescribes for equal instants.
  * EVQ_HOST (host-level threshold crossings) is internal to the engine: it sits

@@ -14,10 +14,10 @@
  *      expanded instances.
  * A scen is immutable afterwards and owns its cfg_doc (the wl_specs may keep
  * pointers into the tree). */
-#include "scenario.h"
+#include "sim/scenario.h"
 
-#include "dist.h"
-#include "rng.h"
+#include "sim/base/dist.h"
+#include "sim/base/rng.h"
 
 #include <assert.h>
 #include <errno.h>

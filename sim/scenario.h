@@ -9,10 +9,10 @@
 #ifndef BS_SCENARIO_H
 #define BS_SCENARIO_H
 
-#include "bs.h"
-#include "cfg.h"
-#include "../policies/pol.h"
-#include "../workloads/wl.h"
+#include "sim/base/bs.h"
+#include "sim/base/cfg.h"
+#include "policies/pol.h"
+#include "workloads/wl.h"
 
 typedef struct scen_stuck {
     bs_time at, len; /* window [at, at + len) in which the driver ignores targets */

@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "helpers.h"
+#include "tests/helpers.h"
 
 #include <dirent.h>
 #include <fcntl.h>

@@ -12,7 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "sim/cfg.h"
+#include "sim/base/cfg.h"
 
 typedef struct fx {
     cfg_doc *doc;

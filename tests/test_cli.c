@@ -19,8 +19,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "sim/bs.h"
-#include "helpers.h"
+#include "sim/base/bs.h"
+#include "tests/helpers.h"
 
 #define TINY "tests/data/cli_tiny.yaml"
 #define BAD "tests/data/cli_bad.yaml"

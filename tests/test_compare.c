@@ -26,8 +26,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "sim/compare.h"
-#include "helpers.h"
+#include "sim/batch/compare.h"
+#include "tests/helpers.h"
 
 #define TIGHT "tests/data/compare/tight.yaml"
 #define ROOMY "tests/data/compare/roomy.yaml"

@@ -21,9 +21,9 @@
 #include <unistd.h>
 
 #include "policies/pol.h"
-#include "sim/cfg.h"
+#include "sim/base/cfg.h"
 #include "sim/decide.h"
-#include "helpers.h"
+#include "tests/helpers.h"
 
 #define KiB 1024LL
 #define MiB (1024LL * KiB)

@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/dist.h"
-#include "sim/rng.h"
+#include "sim/base/dist.h"
+#include "sim/base/rng.h"
 
 #define GiB (1024.0 * 1024.0 * 1024.0)
 #define MiB (1024.0 * 1024.0)

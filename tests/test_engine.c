@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "helpers.h"
+#include "tests/helpers.h"
 
 static const eng_event *one_event(const th_capture *c, const char *vm, const char *what)
 {

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/expr.h"
+#include "sim/batch/expr.h"
 
 static met_values vals(void)
 {

@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/cfg.h"
+#include "sim/base/cfg.h"
 #include "sim/scenario.h"
 #include "workloads/tracestats.h"
 #include "workloads/wl.h"

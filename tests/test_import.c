@@ -16,11 +16,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "sim/cli.h"
-#include "sim/cmd_import.h"
+#include "sim/cli/cli.h"
+#include "sim/cli/cmd_import.h"
 #include "sim/scenario.h"
 #include "workloads/wl.h"
-#include "helpers.h"
+#include "tests/helpers.h"
 
 #define SMALL "tests/data/import/small.csv"
 #define SEC BS_NS_PER_S

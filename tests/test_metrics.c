@@ -8,7 +8,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "sim/metrics.h"
+#include "sim/base/metrics.h"
 
 static void table_names_match_cli_md(void **state)
 {

@@ -16,9 +16,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "sim/metrics.h"
-#include "sim/output.h"
-#include "helpers.h"
+#include "sim/base/metrics.h"
+#include "sim/report/output.h"
+#include "tests/helpers.h"
 
 #define SEC BS_NS_PER_S
 

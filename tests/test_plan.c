@@ -17,9 +17,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "sim/cmd_plan.h"
-#include "sim/expr.h"
-#include "helpers.h"
+#include "sim/cli/cmd_plan.h"
+#include "sim/batch/expr.h"
+#include "tests/helpers.h"
 
 #define MONO "tests/data/sweep/mono.yaml"
 

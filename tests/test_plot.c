@@ -16,8 +16,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "sim/plot.h"
-#include "helpers.h"
+#include "plots/plot.h"
+#include "tests/helpers.h"
 
 #define SEC BS_NS_PER_S
 

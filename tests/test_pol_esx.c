@@ -28,7 +28,7 @@
 #include <string.h>
 
 #include "policies/pol.h"
-#include "sim/cfg.h"
+#include "sim/base/cfg.h"
 #include "sim/scenario.h"
 #include "tests/helpers.h"
 

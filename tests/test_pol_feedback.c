@@ -20,9 +20,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "helpers.h"
+#include "tests/helpers.h"
 #include "policies/pol.h"
-#include "sim/cfg.h"
+#include "sim/base/cfg.h"
 #include "sim/scenario.h"
 
 #define MiB (1024LL * 1024)

@@ -25,9 +25,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "helpers.h"
+#include "tests/helpers.h"
 #include "policies/pol.h"
-#include "sim/cfg.h"
+#include "sim/base/cfg.h"
 #include "sim/scenario.h"
 
 #define KiB 1024LL

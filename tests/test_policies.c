@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "policies/pol.h"
-#include "sim/cfg.h"
+#include "sim/base/cfg.h"
 #include "sim/scenario.h"
 
 #define KiB 1024LL

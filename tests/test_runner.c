@@ -16,9 +16,9 @@
 #include <unistd.h>
 
 #include "sim/engine.h"
-#include "sim/runner.h"
+#include "sim/batch/runner.h"
 #include "sim/scenario.h"
-#include "helpers.h"
+#include "tests/helpers.h"
 
 #define TINY "tests/data/cli_tiny.yaml"
 #define TIGHT "tests/data/compare/tight.yaml"

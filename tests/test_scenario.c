@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "sim/rng.h"
+#include "sim/base/rng.h"
 #include "sim/scenario.h"
 
 #include <gsl/gsl_randist.h>

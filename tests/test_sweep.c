@@ -28,9 +28,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "sim/cfg.h"
-#include "sim/sweep.h"
-#include "helpers.h"
+#include "sim/base/cfg.h"
+#include "sim/batch/sweep.h"
+#include "tests/helpers.h"
 
 #define SMALL "tests/data/sweep/small.yaml"
 #define BAD "tests/data/sweep/bad.yaml"

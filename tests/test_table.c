@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/table.h"
+#include "sim/report/table.h"
 
 __attribute__((noinline)) static char *capture(void (*fn)(FILE *, const tab *), const tab *t)
 {

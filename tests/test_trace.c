@@ -17,8 +17,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "helpers.h"
-#include "sim/cfg.h"
+#include "tests/helpers.h"
+#include "sim/base/cfg.h"
 #include "sim/scenario.h"
 #include "workloads/trace.h"
 #include "workloads/wl.h"

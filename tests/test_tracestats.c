@@ -20,9 +20,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "sim/cfg.h"
-#include "sim/cli.h"
-#include "sim/cmd_tracestats.h"
+#include "sim/base/cfg.h"
+#include "sim/cli/cli.h"
+#include "sim/cli/cmd_tracestats.h"
 #include "workloads/trace.h"
 #include "workloads/tracestats.h"
 

@@ -10,7 +10,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "sim/units.h"
+#include "sim/base/units.h"
 
 #define KiB 1024.0
 #define MiB (1024.0 * KiB)

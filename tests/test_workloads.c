@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/cfg.h"
+#include "sim/base/cfg.h"
 #include "workloads/wl.h"
 
 #define GIB_P 262144LL

@@ -4,9 +4,9 @@
  * amount, and drawing once per instance from the VM's own stream gives each its
  * own level while keeping it reproducible.  The draw happens at instantiate, so
  * the hot path only returns a number. */
-#include "wl.h"
+#include "workloads/wl.h"
 
-#include "../sim/dist.h"
+#include "sim/base/dist.h"
 
 #include <stdlib.h>
 

@@ -12,7 +12,7 @@
  * in time order, also for steps nobody asked about (a VM starting late, a VM
  * that was off), so the demand at a given time depends only on the seed and
  * the VM, not on when the VM was up. */
-#include "wl.h"
+#include "workloads/wl.h"
 
 #include <gsl/gsl_math.h>
 #include <gsl/gsl_randist.h>

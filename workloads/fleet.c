@@ -32,7 +32,7 @@
  * measured values match the trace.
  * Draws come from the VM's own stream in time order, including steps nobody
  * observed, so the demand at a time depends only on the seed and the VM. */
-#include "wl.h"
+#include "workloads/wl.h"
 
 #include <gsl/gsl_math.h>
 #include <gsl/gsl_randist.h>

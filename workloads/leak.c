@@ -7,7 +7,7 @@
  * each step holding the value at its start, so demand is piecewise constant
  * and a reset is always a change point.  No randomness, so no state beyond
  * the configuration: the value is a pure function of t. */
-#include "wl.h"
+#include "workloads/wl.h"
 
 #include <stdlib.h>
 

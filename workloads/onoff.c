@@ -6,9 +6,9 @@
  * phases nobody observed), so a VM's timeline depends only on seed and name.
  * A phase drawn as 0 ns is skipped; both distributions must have a mean above
  * 0 so the alternation always moves forward. */
-#include "wl.h"
+#include "workloads/wl.h"
 
-#include "../sim/dist.h"
+#include "sim/base/dist.h"
 
 #include <stdlib.h>
 

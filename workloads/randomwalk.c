@@ -10,7 +10,7 @@
  * `mean` (clamped) at t = 0 and steps happen at multiples of `step` of scenario
  * time, drawn in order even when nobody observed them, so the value at a time
  * depends only on the seed and the VM. */
-#include "wl.h"
+#include "workloads/wl.h"
 
 #include <gsl/gsl_randist.h>
 #include <math.h>

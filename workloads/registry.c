@@ -6,9 +6,9 @@
  * keys of nested mappings (sum parts, a `cache:` workload -- nobody else sees
  * those), giving each generator its own random stream keyed by VM name and
  * purpose (common random numbers, model.md), and clamping demand to >= 0. */
-#include "wl.h"
+#include "workloads/wl.h"
 
-#include "../sim/rng.h"
+#include "sim/base/rng.h"
 
 #include <assert.h>
 #include <stdio.h>

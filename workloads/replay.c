@@ -32,9 +32,9 @@
  * reuse would make "100 real VMs" quietly become 10 VMs replayed ten times);
  * `loop_files: true` asks for the reuse (instance k replays file k mod n).
  * The other keys (format, column, scale, offset, ...) apply to every file. */
-#include "wl.h"
+#include "workloads/wl.h"
 
-#include "trace.h"
+#include "workloads/trace.h"
 
 #include <assert.h>
 #include <dirent.h>

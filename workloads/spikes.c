@@ -11,9 +11,9 @@
  * Draws happen in time order, catching up through time nobody observed, so a
  * VM's spikes depend only on the seed and its name.  Per arrival the stream
  * gives size, then length, then the gap to the next arrival. */
-#include "wl.h"
+#include "workloads/wl.h"
 
-#include "../sim/dist.h"
+#include "sim/base/dist.h"
 
 #include <gsl/gsl_randist.h>
 #include <math.h>

@@ -4,7 +4,7 @@
  * until the next one; before the first step (if it is after 0) demand is 0.
  * `at` must be strictly increasing so the file reads as a timeline and two
  * steps can never fight over one instant. */
-#include "wl.h"
+#include "workloads/wl.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -6,7 +6,7 @@
  * ("demand/parts[1]"), so parts draw independently and adding a part leaves
  * the draws of the others unchanged.  The value is the sum of the parts; the
  * next change is the earliest next change of any part. */
-#include "wl.h"
+#include "workloads/wl.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -9,7 +9,7 @@
  * column 'mem_mib', found 'abc'").  Parsing stops at the first error of a file:
  * a garbage file would otherwise bury the scenario's other errors.
  * Loading happens at configure time, so allocation here is fine. */
-#include "trace.h"
+#include "workloads/trace.h"
 
 #include <ctype.h>
 #include <errno.h>

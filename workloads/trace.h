@@ -32,8 +32,8 @@
 #ifndef BS_TRACE_H
 #define BS_TRACE_H
 
-#include "../sim/bs.h"
-#include "../sim/cfg.h"
+#include "sim/base/bs.h"
+#include "sim/base/cfg.h"
 
 typedef enum wl_trace_format {
     WL_TRACE_CSV,

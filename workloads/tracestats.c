@@ -7,7 +7,7 @@
  * buys (pooling).  GSL does the standard parts (mean, sd, quantiles, lag-1
  * autocorrelation, least squares); what is left is counting runs and bins.
  * Everything here runs once per trace, so it allocates freely. */
-#include "tracestats.h"
+#include "workloads/tracestats.h"
 
 #include <assert.h>
 

@@ -30,7 +30,7 @@
 #ifndef BS_TRACESTATS_H
 #define BS_TRACESTATS_H
 
-#include "../sim/bs.h"
+#include "sim/base/bs.h"
 
 #include <stddef.h>
 

@@ -16,8 +16,8 @@
 #ifndef BS_WL_H
 #define BS_WL_H
 
-#include "../sim/bs.h"
-#include "../sim/cfg.h"
+#include "sim/base/bs.h"
+#include "sim/base/cfg.h"
 
 #include <gsl/gsl_rng.h>
 

@@ -1,0 +1,453 @@
+/* cmp_plot.c -- gnuplot scripts of a compare directory (cmp_plot.h).
+ *
+ * Why it looks like this:
+ * - Bars and CDFs are a few hundred numbers: they are written into the
+ *   scripts as datablocks, so a script is self-contained and its picture is
+ *   exactly the report's numbers (no second reading of CSVs that could
+ *   disagree).  Memory over time is long: that script reads the run
+ *   directory's timeseries.csv, copying the one VM's rows into a datablock in
+ *   one pass (`with table if`), as a run's memory.gp does.
+ * - The stall CDF is computed here, in one streaming pass per run over
+ *   timeseries.csv into a 0.001-wide histogram (the resolution of the stall
+ *   quantiles of cli.md), so memory stays constant however big the fleet.
+ *   Rows before warmup and rows of a VM that is off (no demand, no memory,
+ *   no stall) are left out: they are not time a VM existed.
+ * - Policies appear in -p order in every script (a policy keeps its colour
+ *   across scenarios and plots), whatever the ranking. */
+#include "plots/compare_plot.h"
+#include "plots/plot.h"
+
+#include "sim/base/cfg.h"
+#include "sim/report/output.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define CDF_BINS 1001 /* stall in ((k-1)/1000, k/1000], bin 0: no stall */
+#define GIB 1073741824.0
+
+/* ---------------------------------------------------------------- helpers */
+
+/* A datablock string: double quotes, which gnuplot reads as one column;
+ * a double quote inside becomes a single one. */
+static void gp_word(FILE *f, const char *s)
+{
+    putc('"', f);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        putc(*p == '"' ? '\'' : *p < 0x20 ? '?' : *p, f);
+    putc('"', f);
+}
+
+static void gp_number(FILE *f, double v)
+{
+    char buf[40];
+    if (!isfinite(v)) {
+        fputs("NaN", f);
+        return;
+    }
+    out_format_double(buf, v);
+    fputs(buf, f);
+}
+
+static char *path_join(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    char *p = malloc(la + lb + 2);
+    if (p)
+        snprintf(p, la + lb + 2, "%s%s%s", a, la && a[la - 1] == '/' ? "" : "/", b);
+    return p;
+}
+
+/* The path of a run's file as the script sees it (cwd DIR/plots). */
+static void rel_run_file(char *buf, size_t len, const char *scenario, const char *policy,
+                         uint64_t seed, const char *file)
+{
+    char s[256], p[128];
+    cmp_safe_name(s, sizeof s, scenario);
+    cmp_safe_name(p, sizeof p, policy);
+    snprintf(buf, len, "../%s/%s-s%" PRIu64 "/%s", s, p, seed, file);
+}
+
+static void header(FILE *f, const char *name, const char *what, const char *scenario)
+{
+    fprintf(f, "# %s.gp -- written by balloonsim %s compare: %s\n", name, BS_VERSION, what);
+    fprintf(f, "# Run inside this directory: gnuplot %s.gp (draws %s.png unless\n", name, name);
+    fputs("# -e \"out='FILE'\" says otherwise).\n", f);
+    fputs("if (!exists(\"out\")) out = ", f);
+    plot_gp_string(f, name);
+    fputs(".'.png'\n", f);
+    fputs("set datafile separator whitespace\n", f);
+    fputs("set datafile missing NaN\n", f);
+    fputs("GiB = 1073741824.0\n", f);
+    fputs("scenario = ", f);
+    plot_gp_string(f, scenario);
+    fputc('\n', f);
+}
+
+static void terminal(FILE *f)
+{
+    fputs("set terminal pngcairo size 1200,800 noenhanced font ',9'\n", f);
+    fputs("set output out\n", f);
+    fputs("set grid\n", f);
+}
+
+/* ---------------------------------------------------------------- bars */
+
+static void write_metrics(FILE *f, const char *name, const cmp_report *r, const cmp_scenario *sc)
+{
+    met_id cols[MET_COUNT];
+    size_t n = cmp_shown_metrics(r, cols);
+    header(f, name, "each metric per policy, mean and 95 % confidence interval", sc->name);
+    /* one row per policy: name, then mean and ci95 of each shown metric
+     * (sizes in GiB); a missing interval is drawn as none */
+    fputs("$data << EOD\n", f);
+    for (size_t p = 0; p < r->n_policies; p++) {
+        const cmp_result *res = cmp_find_result(sc, r->policies[p]);
+        gp_word(f, r->policies[p]);
+        for (size_t c = 0; c < n; c++) {
+            const met_info *info = met_info_get(cols[c]);
+            double scale = strcmp(info->unit, "bytes") == 0 ? GIB : 1.0;
+            const tab_cell *x = res ? &res->m[cols[c]] : NULL;
+            bool has = x && x->n > 0;
+            putc(' ', f);
+            gp_number(f, has ? x->mean / scale : NAN);
+            putc(' ', f);
+            gp_number(f, has && isfinite(x->ci95) ? x->ci95 / scale : 0.0);
+        }
+        putc('\n', f);
+    }
+    fputs("EOD\n", f);
+    terminal(f);
+    size_t rows, ncols;
+    plot_layout(n, &rows, &ncols);
+    fputs("set style fill solid 0.5 border -1\n", f);
+    fputs("set boxwidth 0.6\n", f);
+    fputs("set errorbars 4\n", f);
+    fputs("set xtics rotate by -30 nomirror\n", f);
+    fputs("set grid noxtics ytics\n", f);
+    fprintf(f, "set xrange [-0.6:%zu.6]\n", r->n_policies ? r->n_policies - 1 : 0);
+    fprintf(f, "set multiplot layout %zu,%zu title 'policies on '.scenario.': mean and 95 %% "
+               "confidence interval over %zu seed%s'\n",
+            rows, ncols, r->n_seeds, r->n_seeds == 1 ? "" : "s");
+    for (size_t c = 0; c < n; c++) {
+        const met_info *info = met_info_get(cols[c]);
+        const char *unit = strcmp(info->unit, "bytes") == 0 ? "GiB" : info->unit;
+        fputs("set title ", f);
+        plot_gp_string(f, info->name);
+        fprintf(f, ".' (%s)'\n", unit);
+        /* gnuplot's autoscale leaves error bars out, and an all-zero
+         * metric would have an empty range: the top is set here */
+        double top = 0;
+        for (size_t p = 0; p < r->n_policies; p++) {
+            const cmp_result *res = cmp_find_result(sc, r->policies[p]);
+            const tab_cell *x = res ? &res->m[cols[c]] : NULL;
+            if (x && x->n > 0 && isfinite(x->mean))
+                top = BS_MAX(top, x->mean + (isfinite(x->ci95) ? x->ci95 : 0.0));
+        }
+        double scale = strcmp(info->unit, "bytes") == 0 ? GIB : 1.0;
+        top = top > 0 ? top / scale * 1.05 : 1.0;
+        /* a share cannot exceed 1, whatever a wide interval says */
+        if (strcmp(info->unit, "fraction") == 0 || strcmp(info->unit, "0-1") == 0)
+            top = BS_MIN(top, 1.05);
+        fputs("set yrange [0:", f);
+        gp_number(f, top);
+        fputs("]\n", f);
+        fprintf(f, "plot $data using 0:%zu:%zu:xtic(1) with boxerrorbars lc rgb '#4477aa' notitle\n",
+                2 + 2 * c, 3 + 2 * c);
+    }
+    fputs("unset multiplot\n", f);
+}
+
+/* ---------------------------------------------------------------- stall CDF */
+
+/* Split one CSV line in place into at most max fields (RFC 4180 quotes
+ * honoured); returns the number of fields. */
+static size_t csv_split(char *s, char **fields, size_t max)
+{
+    size_t n = 0;
+    char *p = s;
+    while (n < max) {
+        fields[n++] = p;
+        char *o = p;
+        bool quoted = *p == '"';
+        if (quoted)
+            p++;
+        while (*p) {
+            if (quoted && *p == '"') {
+                if (p[1] == '"') {
+                    *o++ = '"';
+                    p += 2;
+                    continue;
+                }
+                quoted = false;
+                p++;
+                continue;
+            }
+            if (!quoted && (*p == ',' || *p == '\n' || *p == '\r'))
+                break;
+            *o++ = *p++;
+        }
+        char end = *p;
+        *o = '\0';
+        if (end != ',')
+            break;
+        p++;
+    }
+    return n;
+}
+
+/* Add one run's stall samples to hist; false when the file cannot be read. */
+static bool add_stall(const char *path, bs_time warmup, double *hist)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return false;
+    char *line = NULL;
+    size_t cap = 0;
+    bool first = true;
+    double warm_s = bs_time_to_s(warmup);
+    while (getline(&line, &cap, f) > 0) {
+        if (first) { /* the header */
+            first = false;
+            continue;
+        }
+        char *fl[11];
+        if (csv_split(line, fl, 11) != 11)
+            continue;
+        double t = strtod(fl[0], NULL), demand = strtod(fl[3], NULL);
+        double actual = strtod(fl[5], NULL), stall = strtod(fl[10], NULL);
+        if (t < warm_s || !isfinite(stall))
+            continue;
+        if (demand == 0 && actual == 0 && stall == 0) /* the VM is off */
+            continue;
+        long k = (long)ceil(stall * 1000.0 - 1e-9);
+        k = BS_MAX(0L, BS_MIN((long)CDF_BINS - 1, k));
+        hist[k] += 1;
+    }
+    free(line);
+    bool ok = !ferror(f);
+    fclose(f);
+    return ok;
+}
+
+static void write_stall_cdf(FILE *f, const char *name, const char *dir, const cmp_report *r,
+                            const cmp_scenario *sc, const cmp_plot_scen *info, double *hist)
+{
+    header(f, name, "distribution of the stall fraction per policy", sc->name);
+    size_t drawn = 0;
+    bool *has = calloc(r->n_policies ? r->n_policies : 1, sizeof *has);
+    if (has == NULL)
+        return;
+    for (size_t p = 0; p < r->n_policies; p++) {
+        memset(hist, 0, CDF_BINS * sizeof *hist);
+        for (size_t s = 0; s < r->n_seeds; s++) {
+            char rel[1024];
+            rel_run_file(rel, sizeof rel, sc->name, r->policies[p], r->seeds[s], "timeseries.csv");
+            char *path = path_join(dir, rel + 3); /* without "../" */
+            if (path == NULL || !add_stall(path, info->warmup, hist))
+                fprintf(stderr, "balloonsim compare: warning: cannot read %s; the stall CDF of "
+                                "%s leaves it out\n", path ? path : rel, sc->name);
+            free(path);
+        }
+        double total = 0;
+        for (size_t k = 0; k < CDF_BINS; k++)
+            total += hist[k];
+        if (total <= 0)
+            continue;
+        has[p] = true;
+        drawn++;
+        fprintf(f, "# %s: cumulative share of the sampled VM-time with stall <= x\n",
+                r->policies[p]);
+        fprintf(f, "$cdf%zu << EOD\n", p + 1);
+        double cum = 0;
+        for (size_t k = 0; k < CDF_BINS; k++) {
+            if (hist[k] <= 0)
+                continue;
+            cum += hist[k];
+            gp_number(f, (double)k / 1000.0);
+            putc(' ', f);
+            gp_number(f, cum / total);
+            putc('\n', f);
+        }
+        fputs("1 1\nEOD\n", f);
+    }
+    terminal(f);
+    fputs("set xlabel 'stall fraction'\nset ylabel 'share of VM-time with stall <= x'\n", f);
+    fputs("set xrange [0:1]\nset yrange [0:1.02]\nset key bottom right\n", f);
+    fprintf(f, "set title 'stall distribution: '.scenario.' (%zu seed%s, after warmup)'\n",
+            r->n_seeds, r->n_seeds == 1 ? "" : "s");
+    if (drawn == 0) {
+        fputs("set label 1 'no samples' at graph 0.5, graph 0.5 center\n", f);
+        fputs("plot NaN notitle\n", f);
+    } else {
+        bool first = true;
+        for (size_t p = 0; p < r->n_policies; p++) {
+            if (!has[p])
+                continue;
+            fprintf(f, "%s$cdf%zu using 1:2 with steps lw 2 title ", first ? "plot " : ", \\\n     ",
+                    p + 1);
+            plot_gp_string(f, r->policies[p]);
+            first = false;
+        }
+        fputc('\n', f);
+    }
+    free(has);
+}
+
+/* ---------------------------------------------------------------- memory */
+
+/* The name of the VM with the most stall_s in a run's summary.json; false
+ * when it cannot be read or has no VM. */
+static bool most_stalled(const char *summary, char *name, size_t len)
+{
+    cfg_doc *doc = NULL;
+    cfg_errs errs = {0};
+    cfg_node *root = NULL;
+    bool found = false;
+    if (cfg_doc_new(&doc) != BS_OK)
+        return false;
+    if (cfg_parse_file(doc, summary, &errs, &root) == BS_OK && root && root->kind == CFG_MAP) {
+        const cfg_entry *vms = cfg_map_entry(root, "vms");
+        double best = -1;
+        for (size_t i = 0; vms && vms->val->kind == CFG_SEQ && i < vms->val->n; i++) {
+            const cfg_node *vm = vms->val->entries[i].val;
+            if (vm->kind != CFG_MAP)
+                continue;
+            const cfg_entry *ne = cfg_map_entry(vm, "name"), *me = cfg_map_entry(vm, "metrics");
+            const cfg_entry *se = me && me->val->kind == CFG_MAP ? cfg_map_entry(me->val, "stall_s")
+                                                                  : NULL;
+            if (ne == NULL || ne->val->kind != CFG_SCALAR || ne->val->value == NULL)
+                continue;
+            double v = se && se->val->kind == CFG_SCALAR && !cfg_is_null(se->val)
+                           ? strtod(se->val->value, NULL) : 0;
+            if (!found || v > best) { /* ties: the first in scenario order */
+                best = v;
+                snprintf(name, len, "%s", ne->val->value);
+                found = true;
+            }
+        }
+    }
+    cfg_errs_free(&errs);
+    cfg_doc_free(doc);
+    return found;
+}
+
+static void write_memory(FILE *f, const char *name, const char *dir, const cmp_report *r,
+                         const cmp_scenario *sc, const cmp_plot_scen *info)
+{
+    header(f, name, "memory of each policy's most-stalled VM over time", sc->name);
+    fputs("set datafile separator ','\n", f);
+    const char *tname;
+    double tsec;
+    plot_time_unit(info->duration, &tname, &tsec);
+    fprintf(f, "tu = %g  # seconds per unit of the x axis\n", tsec);
+    uint64_t seed = r->n_seeds ? r->seeds[0] : 0;
+    size_t n = r->n_policies;
+    bool *has = calloc(n ? n : 1, sizeof *has);
+    char (*vm)[256] = calloc(n ? n : 1, sizeof *vm);
+    if (has == NULL || vm == NULL) {
+        free(has);
+        free(vm);
+        return;
+    }
+    for (size_t p = 0; p < n; p++) {
+        char rel[1024];
+        rel_run_file(rel, sizeof rel, sc->name, r->policies[p], seed, "summary.json");
+        char *path = path_join(dir, rel + 3);
+        has[p] = path && most_stalled(path, vm[p], sizeof vm[p]);
+        if (!has[p])
+            fprintf(stderr, "balloonsim compare: warning: cannot read the VMs of %s; the memory "
+                            "plot of %s leaves %s out\n", path ? path : rel, sc->name,
+                    r->policies[p]);
+        free(path);
+        if (!has[p])
+            continue;
+        /* $mP: time, demand, actual, target of that VM */
+        rel_run_file(rel, sizeof rel, sc->name, r->policies[p], seed, "timeseries.csv");
+        fprintf(f, "set table $m%zu separator comma\n", p + 1);
+        fputs("plot ", f);
+        plot_gp_string(f, rel);
+        fputs(" every ::1 using 1:4:6:7 with table if (strcol(3) eq ", f);
+        plot_gp_string(f, vm[p]);
+        fputs(")\nunset table\n", f);
+    }
+    terminal(f);
+    fprintf(f, "set xlabel 'time (%s)'\n", tname);
+    fprintf(f, "set xrange [0:%.10g]\n", bs_time_to_s(info->duration) / tsec);
+    fputs("set ylabel 'GiB'\nset yrange [0:*]\nset key top left\n", f);
+    size_t rows, cols;
+    plot_layout(n, &rows, &cols);
+    fprintf(f, "set multiplot layout %zu,%zu title 'most-stalled VM per policy: '.scenario.' / "
+               "seed %" PRIu64 "'\n", rows, cols, seed);
+    for (size_t p = 0; p < n; p++) {
+        fputs("set title ", f);
+        plot_gp_string(f, r->policies[p]);
+        if (has[p]) {
+            fputs(".': '.", f);
+            plot_gp_string(f, vm[p]);
+            fprintf(f, "\nplot $m%zu using ($1/tu):($2/GiB) with lines lw 1.5 title 'demand', \\\n"
+                       "     '' using ($1/tu):($3/GiB) with lines lw 1.5 title 'actual', \\\n"
+                       "     '' using ($1/tu):($4/GiB) with lines lw 1.5 title 'target'\n",
+                    p + 1);
+        } else {
+            fputs(".' (no data)'\nplot NaN notitle\n", f);
+        }
+    }
+    fputs("unset multiplot\n", f);
+    free(has);
+    free(vm);
+}
+
+/* ---------------------------------------------------------------- files */
+
+enum { P_METRICS, P_CDF, P_MEMORY, P_N };
+static const char *const suffix[P_N] = {"metrics", "stall-cdf", "memory"};
+
+bs_rc cmp_plot_write(const char *dir, const cmp_report *r, const cmp_plot_scen *scen)
+{
+    char *pdir = path_join(dir, "plots");
+    double *hist = malloc(CDF_BINS * sizeof *hist);
+    bs_rc rc = pdir && hist ? out_mkdirs(pdir) : BS_ERR_INTERNAL;
+    for (size_t s = 0; s < r->n_scenarios && rc == BS_OK; s++) {
+        const cmp_scenario *sc = &r->scenarios[s];
+        char safe[256];
+        cmp_safe_name(safe, sizeof safe, sc->name);
+        for (int k = 0; k < P_N && rc == BS_OK; k++) {
+            char name[300], file[320], tmpname[330];
+            snprintf(name, sizeof name, "%s-%s", safe, suffix[k]);
+            snprintf(file, sizeof file, "%s.gp", name);
+            snprintf(tmpname, sizeof tmpname, ".%s.gp.tmp", name);
+            char *final = path_join(pdir, file), *tmp = path_join(pdir, tmpname);
+            FILE *f = final && tmp ? fopen(tmp, "w") : NULL;
+            if (f == NULL) {
+                fprintf(stderr, "balloonsim: cannot create %s: %s\n", tmp ? tmp : file,
+                        strerror(errno));
+                rc = BS_ERR_INTERNAL;
+            } else {
+                if (k == P_METRICS)
+                    write_metrics(f, name, r, sc);
+                else if (k == P_CDF)
+                    write_stall_cdf(f, name, dir, r, sc, &scen[s], hist);
+                else
+                    write_memory(f, name, dir, r, sc, &scen[s]);
+                bool bad = ferror(f) != 0;
+                if (fclose(f) != 0 || bad || rename(tmp, final) != 0) {
+                    fprintf(stderr, "balloonsim: cannot write %s: %s\n", final, strerror(errno));
+                    unlink(tmp);
+                    rc = BS_ERR_INTERNAL;
+                }
+            }
+            free(final);
+            free(tmp);
+        }
+    }
+    free(hist);
+    free(pdir);
+    return rc;
+}

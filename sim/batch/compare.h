@@ -1,0 +1,126 @@
+/* compare.h -- the results of `balloonsim compare`: aggregation over seeds,
+ * ranking, the four table formats, baselines and --fail-if.
+ *
+ * A cmp_report is everything a compare produced, independent of how it ran
+ * (-j, wall time, directories): per scenario and policy, each metric's mean
+ * over the seeds and the half-width of its 95 % confidence interval (Student
+ * t, met_mean_ci95).  Its json form is both compare.json and the baseline
+ * file of --save-baseline/--baseline, and cmp_load() reads it back exactly
+ * (write, load, write gives the same bytes), so a CI job can gate on a
+ * committed file.  The command line lives in cmd_compare.c; this module
+ * does no simulation and is tested on its own. */
+#ifndef BS_COMPARE_H
+#define BS_COMPARE_H
+
+#include "sim/base/bs.h"
+#include "sim/base/cfg.h"
+#include "sim/batch/expr.h"
+#include "sim/base/metrics.h"
+#include "sim/report/table.h"
+
+#include <stdio.h>
+
+typedef enum cmp_format { CMP_TEXT, CMP_MARKDOWN, CMP_JSON, CMP_CSV } cmp_format;
+
+/* One ranking criterion: the sum of the means of `ids` (one or more metrics,
+ * "guest_oom_kills+host_oom_kills"), lower is better unless higher_better
+ * (written with a leading '-': "-fairness"). */
+#define CMP_KEY_MAX_METRICS 8
+typedef struct cmp_key {
+    met_id ids[CMP_KEY_MAX_METRICS];
+    size_t n;
+    bool higher_better;
+} cmp_key;
+#define CMP_MAX_KEYS 16
+
+typedef struct cmp_result {
+    char *policy;
+    size_t rank;             /* 1-based; equal results share a rank (1, 1, 3) */
+    size_t runs;             /* runs (seeds) behind the numbers */
+    tab_cell m[MET_COUNT];   /* per metric: mean, ci95 half-width, values */
+} cmp_result;
+
+typedef struct cmp_scenario {
+    char *name;          /* the scenario's name: what baselines match on */
+    char *file;          /* as given on the command line */
+    cmp_result *results; /* one per policy; table order after cmp_rank() */
+    size_t n_results;
+} cmp_scenario;
+
+typedef struct cmp_report {
+    char *version;       /* balloonsim version that made it */
+    uint64_t *seeds;
+    size_t n_seeds;
+    char **policies;     /* as given to -p */
+    size_t n_policies;
+    cmp_key keys[CMP_MAX_KEYS];
+    size_t n_keys;
+    char **sets;         /* --set overrides applied to every run */
+    size_t n_sets;
+    cmp_scenario *scenarios;
+    size_t n_scenarios;
+} cmp_report;
+
+/* The default objective: guest_oom_kills+host_oom_kills, then stall_s, then
+ * balloon_traffic_bytes, each lower is better. */
+void cmp_default_keys(cmp_key keys[CMP_MAX_KEYS], size_t *n);
+/* "METRIC[+METRIC...],..." with an optional '-' before a criterion for
+ * "higher is better".  On error BS_ERR_INPUT and "column N: ..." in err. */
+bs_rc cmp_parse_rank_by(const char *text, cmp_key keys[CMP_MAX_KEYS], size_t *n, char *err,
+                        size_t err_len);
+/* "guest_oom_kills+host_oom_kills", "-fairness". */
+void cmp_key_text(const cmp_key *k, char *buf, size_t len);
+
+/* Mean and 95 % half-width of each metric over n runs; a metric that is
+ * null in some runs is averaged over the runs that have it (its n says how
+ * many), and is null (n = 0) when none has it. */
+void cmp_aggregate(const met_values *runs, size_t n, tab_cell out[MET_COUNT]);
+
+/* An empty report: copies of every string; scenarios[i] gets n_policies
+ * results named after the policies with no values.  NULL when out of memory. */
+cmp_report *cmp_report_new(const uint64_t *seeds, size_t n_seeds, const char *const *policies,
+                           size_t n_policies, const cmp_key *keys, size_t n_keys,
+                           const char *const *sets, size_t n_sets,
+                           const char *const *scenario_names, const char *const *scenario_files,
+                           size_t n_scenarios);
+void cmp_report_free(cmp_report *r);
+
+/* Rank every scenario's results by the keys (a null value ranks last) and
+ * sort them into table order: by rank, ties in -p order. */
+void cmp_rank(cmp_report *r);
+
+/* The tables: text and markdown show the main metrics (and any metric the
+ * ranking uses), json and csv every metric. */
+bs_rc cmp_write(FILE *f, const cmp_report *r, cmp_format fmt);
+/* report.md: the markdown tables, each followed by its scenario's plots
+ * (plots/SCENARIO-{metrics,stall-cdf,memory}.png, see cmp_plot.h). */
+bs_rc cmp_write_report(FILE *f, const cmp_report *r);
+/* Read a file cmp_write(CMP_JSON) wrote.  BS_ERR_INPUT with every problem
+ * in errs ("FILE:LINE:COL: KEYPATH: ..."). */
+bs_rc cmp_load(const char *path, cfg_errs *errs, cmp_report **out);
+
+const cmp_scenario *cmp_find_scenario(const cmp_report *r, const char *name);
+const cmp_result *cmp_find_result(const cmp_scenario *s, const char *policy);
+/* The means as metric values (a mean of no values is absent). */
+void cmp_means(const cmp_result *res, met_values *out);
+
+/* The metrics of the text and markdown tables (and of the bar charts): the
+ * main ones, then any other metric the ranking uses.  Returns how many. */
+size_t cmp_shown_metrics(const cmp_report *r, met_id out[MET_COUNT]);
+
+/* A name as one path component: '/' becomes '_', and "", "." and ".."
+ * become "_" (a scenario name must not climb out of the directory). */
+void cmp_safe_name(char *dst, size_t cap, const char *name);
+/* DIR/<scenario>/<policy>-s<seed>, both names made safe; caller frees. */
+char *cmp_run_dir(const char *dir, const char *scenario, const char *policy, uint64_t seed);
+
+/* Evaluate --fail-if for every scenario and policy (report order) against
+ * the means, relative thresholds against `baseline` (may be NULL; named
+ * `baseline_name` in notes).  Each hit is one line on `msgs`:
+ *   "fail-if: SCENARIO / POLICY: stall_s = 123 > 110 (baseline 100 +10%)"
+ * and a (scenario, policy) the baseline lacks gets one "note:" line when the
+ * condition has relative thresholds.  Returns whether it held anywhere. */
+bool cmp_fail_if(const cmp_report *r, const expr *e, const cmp_report *baseline,
+                 const char *baseline_name, FILE *msgs);
+
+#endif

@@ -1,0 +1,49 @@
+/* cli.h -- the `balloonsim` command line (cli.md).
+ *
+ * One const table of commands {name, handler, usage, summary, help} drives
+ * dispatch, `--help` and the list in the top-level help, so adding a command
+ * is one row plus one handler (which may live in its own file).  A handler
+ * gets its own argv (argv[0] is the command name) and returns the process
+ * exit code of cli.md: 0 ok, 1 condition held, 2 bad usage/input, 3 internal.
+ * Nothing here calls exit(): main() returns cli_main()'s value. */
+#ifndef BS_CLI_H
+#define BS_CLI_H
+
+#include "sim/base/bs.h"
+
+typedef struct cli_cmd cli_cmd;
+
+typedef struct cli_ctx {
+    const cli_cmd *cmd;
+    int argc;      /* the whole command line, for run.json */
+    char **argv;
+} cli_ctx;
+
+struct cli_cmd {
+    const char *name;
+    int (*run)(const cli_ctx *cx, int argc, char **argv); /* NULL: not implemented yet */
+    const char *usage;   /* synopsis after "balloonsim " */
+    const char *summary; /* one line for the command list */
+    const char *help;    /* the options, for `CMD --help` */
+};
+
+/* The whole program: argv as main() got it. */
+int cli_main(int argc, char **argv);
+
+/* Print "balloonsim CMD: MESSAGE", the usage line and a --help hint to
+ * stderr; returns BS_ERR_INPUT (exit code 2). */
+int cli_usage_error(const cli_cmd *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* getopt_long's '?' or ':' as a usage error (exit 2) naming the option;
+ * `longs` lets it say that a --flag=value flag takes no value. */
+struct option;
+int cli_option_error(const cli_cmd *cmd, int c, char **argv, const struct option *longs);
+/* `--format` value: index of `value` in the NULL-terminated `allowed`, or -1
+ * (after a usage error has been printed). */
+int cli_parse_format(const cli_cmd *cmd, const char *value, const char *const *allowed);
+/* argv joined with spaces, each argument quoted for a POSIX shell when it
+ * needs it (so the line can be pasted back).  Caller frees; NULL when out of
+ * memory. */
+char *cli_join_argv(int argc, char *const *argv);
+
+#endif

@@ -1,0 +1,706 @@
+/* output.c -- writes the run directory of cli.md.
+ *
+ * Why it looks like this:
+ * - Every file goes to a dot-named temporary (".timeseries.csv.tmp") in the
+ *   run directory and is renamed only in out_finish(), summary.json last: a
+ *   crashed or interrupted run never leaves a half-written file under a final
+ *   name, and the presence of summary.json means the directory is complete.
+ *   rename() within one directory is atomic on POSIX file systems.
+ * - Rows arrive through eng_sink callbacks for every sample of every VM, which
+ *   is the hot path of big runs: each CSV has a 1 MiB stdio buffer allocated
+ *   once in out_open(), and a row is formatted into stack buffers (no malloc).
+ *   Write errors are caught per row with ferror() so a full disk stops the run
+ *   at once instead of simulating hours for nothing.
+ * - Numbers must be byte-identical across runs and machines: integers print as
+ *   integers, times as exact decimal seconds of the integer nanoseconds, and
+ *   other doubles as the shortest decimal that reads back to the same double
+ *   (binary search over the precision of "%.*e", then the decimal point is
+ *   placed by hand so the locale's decimal point never leaks in). */
+#include "sim/report/output.h"
+
+#include "sim/base/metrics.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define OUT_BUF_SIZE (1 << 20)
+#define OUT_MAX_CREATED 64 /* directories out_open may create (path depth) */
+#define OUT_TEXT_MAX_VMS 50
+
+enum { OUT_TS, OUT_HOSTS, OUT_EVENTS, OUT_NCSV };
+
+typedef struct out_file_desc {
+    const char *final;
+    const char *tmp;
+    const char *header;
+} out_file_desc;
+
+static const out_file_desc csv_files[OUT_NCSV] = {
+    {"timeseries.csv", ".timeseries.csv.tmp",
+     "time_s,host,vm,demand_bytes,cache_bytes,actual_bytes,target_bytes,resident_bytes,"
+     "guest_swapped_bytes,host_swapped_bytes,stall_fraction\n"},
+    {"hosts.csv", ".hosts.csv.tmp", "time_s,host,used_bytes,free_bytes,swapped_bytes\n"},
+    {"events.csv", ".events.csv.tmp", "time_s,host,vm,event,value\n"},
+};
+static const out_file_desc summary_file = {"summary.json", ".summary.json.tmp", NULL};
+static const out_file_desc runinfo_file = {"run.json", ".run.json.tmp", NULL};
+
+struct out_run {
+    char *dir;
+    char *path_tmp[OUT_NCSV];
+    FILE *f[OUT_NCSV];
+    char *buf[OUT_NCSV];
+    eng_sink sink;
+    char *created[OUT_MAX_CREATED]; /* directories made by out_open, outermost first */
+    size_t n_created;
+};
+
+/* ---------------------------------------------------------------- numbers */
+
+void out_format_seconds(char buf[40], bs_time t)
+{
+    /* Unsigned magnitude so that INT64_MIN does not overflow on negation. */
+    uint64_t mag = t < 0 ? (uint64_t)0 - (uint64_t)t : (uint64_t)t;
+    uint64_t s = mag / (uint64_t)BS_NS_PER_S, ns = mag % (uint64_t)BS_NS_PER_S;
+    int n = snprintf(buf, 40, "%s%" PRIu64, t < 0 ? "-" : "", s);
+    if (ns == 0)
+        return;
+    char frac[16];
+    snprintf(frac, sizeof frac, "%09" PRIu64, ns);
+    size_t len = 9;
+    while (len > 0 && frac[len - 1] == '0')
+        len--;
+    frac[len] = '\0';
+    snprintf(buf + n, (size_t)(40 - n), ".%s", frac);
+}
+
+/* Digits and decimal exponent of v at `prec` significant digits.  Returns
+ * whether they read back as exactly v (strtod sees the same locale as
+ * snprintf, so the check holds in any locale). */
+static bool sci_digits(double v, int prec, char digits[24], int *exp10)
+{
+    char tmp[48];
+    snprintf(tmp, sizeof tmp, "%.*e", prec - 1, v);
+    bool exact = strtod(tmp, NULL) == v;
+    size_t nd = 0;
+    const char *p = tmp;
+    if (*p == '-')
+        p++;
+    for (; *p && *p != 'e'; p++)
+        if (*p >= '0' && *p <= '9' && nd < 23)
+            digits[nd++] = *p;
+    digits[nd] = '\0';
+    *exp10 = *p == 'e' ? (int)strtol(p + 1, NULL, 10) : 0;
+    return exact;
+}
+
+void out_format_double(char buf[40], double v)
+{
+    if (isnan(v)) {
+        strcpy(buf, "nan");
+        return;
+    }
+    if (isinf(v)) {
+        strcpy(buf, v < 0 ? "-inf" : "inf");
+        return;
+    }
+    if (v == 0) { /* also -0: "-0" would be a surprise in a table of stalls */
+        strcpy(buf, "0");
+        return;
+    }
+    /* Round-tripping is monotonic in the precision and 17 digits always
+     * suffice for a binary64, so a binary search finds the shortest. */
+    int lo = 1, hi = 17;
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        char d[24];
+        int e;
+        if (sci_digits(v, mid, d, &e))
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    char d[24];
+    int e;
+    sci_digits(v, lo, d, &e);
+    int nd = (int)strlen(d);
+    /* Rounding up can leave trailing zeros ("1.0e+02" at 2 digits never
+     * happens at the shortest precision, but be safe). */
+    while (nd > 1 && d[nd - 1] == '0')
+        nd--;
+    char *o = buf;
+    if (v < 0)
+        *o++ = '-';
+    if (e >= -5 && e <= 16) {
+        if (e < 0) {
+            *o++ = '0';
+            *o++ = '.';
+            for (int i = 0; i < -e - 1; i++)
+                *o++ = '0';
+            memcpy(o, d, (size_t)nd);
+            o += nd;
+        } else {
+            for (int i = 0; i <= e; i++)
+                *o++ = i < nd ? d[i] : '0';
+            if (nd > e + 1) {
+                *o++ = '.';
+                memcpy(o, d + e + 1, (size_t)(nd - e - 1));
+                o += nd - e - 1;
+            }
+        }
+        *o = '\0';
+    } else {
+        *o++ = d[0];
+        if (nd > 1) {
+            *o++ = '.';
+            memcpy(o, d + 1, (size_t)(nd - 1));
+            o += nd - 1;
+        }
+        snprintf(o, (size_t)(buf + 40 - o), "e%c%d", e < 0 ? '-' : '+', e < 0 ? -e : e);
+    }
+}
+
+/* ---------------------------------------------------------------- JSON */
+
+void out_json_string(FILE *f, const char *s)
+{
+    if (s == NULL) { /* an absent string: JSON's null */
+        fputs("null", f);
+        return;
+    }
+    putc('"', f);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        switch (*p) {
+        case '"': fputs("\\\"", f); break;
+        case '\\': fputs("\\\\", f); break;
+        case '\n': fputs("\\n", f); break;
+        case '\r': fputs("\\r", f); break;
+        case '\t': fputs("\\t", f); break;
+        case '\b': fputs("\\b", f); break;
+        case '\f': fputs("\\f", f); break;
+        default:
+            if (*p < 0x20)
+                fprintf(f, "\\u%04x", *p);
+            else
+                putc(*p, f); /* UTF-8 passes through as JSON allows */
+        }
+    }
+    putc('"', f);
+}
+
+/* A metric value as JSON: null when absent or not finite (JSON has no NaN),
+ * integers without a fraction, others in the shortest round-trip form. */
+static void json_metric(FILE *f, const met_info *info, bool present, double v)
+{
+    char buf[40];
+    if (!present || !isfinite(v)) {
+        fputs("null", f);
+    } else if (info->integer) {
+        if (fabs(v) < 9.0e18)
+            fprintf(f, "%lld", llround(v));
+        else
+            fprintf(f, "%.0f", v);
+    } else {
+        out_format_double(buf, v);
+        fputs(buf, f);
+    }
+}
+
+static void json_metrics(FILE *f, const met_values *mv, unsigned scope, const char *indent)
+{
+    bool first = true;
+    fputs("{", f);
+    for (int id = 0; id < MET_COUNT; id++) {
+        const met_info *info = met_info_get((met_id)id);
+        assert(info != NULL);
+        if (scope != 0 && !(info->scopes & scope))
+            continue;
+        fprintf(f, "%s\n%s  ", first ? "" : ",", indent);
+        out_json_string(f, info->name);
+        fputs(": ", f);
+        json_metric(f, info, mv->present[id], mv->v[id]);
+        first = false;
+    }
+    if (first)
+        fputs("}", f);
+    else
+        fprintf(f, "\n%s}", indent);
+}
+
+bs_rc out_write_summary_json(FILE *f, const scen *sc, const eng_result *res)
+{
+    char buf[40];
+    assert(res->n_hosts == sc->n_hosts && res->n_vms == sc->n_vms);
+    fputs("{\n  \"scenario\": ", f);
+    out_json_string(f, sc->name);
+    fputs(",\n  \"policy\": ", f);
+    out_json_string(f, sc->policy.type ? sc->policy.type->name : "");
+    fprintf(f, ",\n  \"seed\": %" PRIu64, sc->seed);
+    out_format_seconds(buf, sc->duration);
+    fprintf(f, ",\n  \"duration_s\": %s,\n  \"metrics\": ", buf);
+    /* The run carries every metric (all have a meaning for a whole run). */
+    json_metrics(f, &res->run, 0, "  ");
+    fputs(",\n  \"hosts\": [", f);
+    for (size_t h = 0; h < res->n_hosts; h++) {
+        fprintf(f, "%s\n    {\n      \"name\": ", h ? "," : "");
+        out_json_string(f, sc->hosts[h].name);
+        fputs(",\n      \"metrics\": ", f);
+        json_metrics(f, &res->hosts[h], MET_SCOPE_HOST, "      ");
+        fputs("\n    }", f);
+    }
+    fprintf(f, "%s],\n  \"vms\": [", res->n_hosts ? "\n  " : "");
+    for (size_t i = 0; i < res->n_vms; i++) {
+        const scen_vm *vm = &sc->vms[i];
+        assert(vm->host < sc->n_hosts);
+        fprintf(f, "%s\n    {\n      \"name\": ", i ? "," : "");
+        out_json_string(f, vm->name);
+        fputs(",\n      \"host\": ", f);
+        out_json_string(f, sc->hosts[vm->host].name);
+        fputs(",\n      \"metrics\": ", f);
+        json_metrics(f, &res->vms[i], MET_SCOPE_VM, "      ");
+        fputs("\n    }", f);
+    }
+    fprintf(f, "%s]\n}\n", res->n_vms ? "\n  " : "");
+    return ferror(f) ? BS_ERR_INTERNAL : BS_OK;
+}
+
+static bs_rc write_run_json(FILE *f, const out_info *info)
+{
+    char buf[40];
+    fputs("{\n  \"version\": ", f);
+    out_json_string(f, BS_VERSION);
+    fputs(",\n  \"command_line\": ", f);
+    out_json_string(f, info && info->command_line ? info->command_line : "");
+    out_format_double(buf, info ? info->wall_s : 0.0);
+    fprintf(f, ",\n  \"wall_time_s\": %s,\n  \"events\": %" PRIu64 "\n}\n", buf,
+            info ? info->events : (uint64_t)0);
+    return ferror(f) ? BS_ERR_INTERNAL : BS_OK;
+}
+
+/* ---------------------------------------------------------------- text */
+
+/* Human-readable value: integers whole, others to 6 significant digits (the
+ * exact values are in summary.json), nulls as "-". */
+static void text_metric(char buf[40], const met_info *info, bool present, double v)
+{
+    if (!present || !isfinite(v)) {
+        strcpy(buf, present ? "nan" : "-");
+    } else if (info->integer) {
+        if (fabs(v) < 9.0e18)
+            snprintf(buf, 40, "%lld", llround(v));
+        else
+            snprintf(buf, 40, "%.0f", v);
+    } else {
+        snprintf(buf, 40, "%.6g", v);
+        char *dp = strpbrk(buf, ",");
+        if (dp) /* a locale with a decimal comma: keep the output stable */
+            *dp = '.';
+    }
+}
+
+typedef struct vm_rank {
+    size_t index;
+    double stall;
+} vm_rank;
+
+static int cmp_rank(const void *a, const void *b)
+{
+    const vm_rank *x = a, *y = b;
+    if (x->stall != y->stall)
+        return x->stall > y->stall ? -1 : 1;
+    return x->index < y->index ? -1 : x->index > y->index;
+}
+
+static int cmp_index(const void *a, const void *b)
+{
+    const vm_rank *x = a, *y = b;
+    return x->index < y->index ? -1 : x->index > y->index;
+}
+
+static const met_id text_vm_cols[] = {MET_STALL_S, MET_GUEST_OOM_KILLS, MET_PRESSURE_FRACTION,
+                                      MET_DOWNTIME_S};
+#define N_TEXT_VM_COLS (sizeof text_vm_cols / sizeof text_vm_cols[0])
+
+void out_print_summary_text(FILE *f, const scen *sc, const eng_result *res)
+{
+    char buf[40], wbuf[40];
+    fprintf(f, "scenario  %s\n", sc->name);
+    fprintf(f, "policy    %s\n", sc->policy.type ? sc->policy.type->name : "");
+    fprintf(f, "seed      %" PRIu64 "\n", sc->seed);
+    out_format_seconds(buf, sc->duration);
+    out_format_seconds(wbuf, sc->warmup);
+    fprintf(f, "duration  %s s (warmup %s s)\n", buf, wbuf);
+    fprintf(f, "hosts     %zu, VMs %zu\n\n", sc->n_hosts, sc->n_vms);
+
+    int wname = (int)strlen("metric"), wval = (int)strlen("value");
+    for (int id = 0; id < MET_COUNT; id++) {
+        const met_info *info = met_info_get((met_id)id);
+        text_metric(buf, info, res->run.present[id], res->run.v[id]);
+        wname = BS_MAX(wname, (int)strlen(info->name));
+        wval = BS_MAX(wval, (int)strlen(buf));
+    }
+    fprintf(f, "%-*s  %*s  %s\n", wname, "metric", wval, "value", "unit");
+    for (int id = 0; id < MET_COUNT; id++) {
+        const met_info *info = met_info_get((met_id)id);
+        text_metric(buf, info, res->run.present[id], res->run.v[id]);
+        fprintf(f, "%-*s  %*s  %s\n", wname, info->name, wval, buf, info->unit);
+    }
+    if (res->n_vms == 0)
+        return;
+
+    /* Per VM: all of them when few, else the most stalled (the ones a reader
+     * is looking for), shown in scenario order. */
+    size_t n = res->n_vms, shown = BS_MIN(n, (size_t)OUT_TEXT_MAX_VMS);
+    vm_rank *rank = malloc(n * sizeof *rank);
+    if (rank == NULL) {
+        fputs("(per-VM table omitted: out of memory)\n", f);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const met_values *mv = &res->vms[i];
+        rank[i].index = i;
+        rank[i].stall = mv->present[MET_STALL_S] && isfinite(mv->v[MET_STALL_S])
+                            ? mv->v[MET_STALL_S] : -1.0;
+    }
+    if (shown < n)
+        qsort(rank, n, sizeof *rank, cmp_rank);
+    qsort(rank, shown, sizeof *rank, cmp_index);
+
+    int wvm = (int)strlen("vm"), whost = (int)strlen("host");
+    int wcol[N_TEXT_VM_COLS];
+    for (size_t c = 0; c < N_TEXT_VM_COLS; c++)
+        wcol[c] = (int)strlen(met_info_get(text_vm_cols[c])->name);
+    for (size_t k = 0; k < shown; k++) {
+        const scen_vm *vm = &sc->vms[rank[k].index];
+        wvm = BS_MAX(wvm, (int)strlen(vm->name));
+        whost = BS_MAX(whost, (int)strlen(sc->hosts[vm->host].name));
+        for (size_t c = 0; c < N_TEXT_VM_COLS; c++) {
+            met_id id = text_vm_cols[c];
+            text_metric(buf, met_info_get(id), res->vms[rank[k].index].present[id],
+                        res->vms[rank[k].index].v[id]);
+            wcol[c] = BS_MAX(wcol[c], (int)strlen(buf));
+        }
+    }
+    fputc('\n', f);
+    if (shown < n)
+        fprintf(f, "the %zu VMs with the most stall of %zu (all in summary.json):\n", shown, n);
+    fprintf(f, "%-*s  %-*s", wvm, "vm", whost, "host");
+    for (size_t c = 0; c < N_TEXT_VM_COLS; c++)
+        fprintf(f, "  %*s", wcol[c], met_info_get(text_vm_cols[c])->name);
+    fputc('\n', f);
+    for (size_t k = 0; k < shown; k++) {
+        const scen_vm *vm = &sc->vms[rank[k].index];
+        fprintf(f, "%-*s  %-*s", wvm, vm->name, whost, sc->hosts[vm->host].name);
+        for (size_t c = 0; c < N_TEXT_VM_COLS; c++) {
+            met_id id = text_vm_cols[c];
+            text_metric(buf, met_info_get(id), res->vms[rank[k].index].present[id],
+                        res->vms[rank[k].index].v[id]);
+            fprintf(f, "  %*s", wcol[c], buf);
+        }
+        fputc('\n', f);
+    }
+    free(rank);
+}
+
+/* ---------------------------------------------------------------- files */
+
+static char *path_join(const char *dir, const char *name)
+{
+    size_t ld = strlen(dir), ln = strlen(name);
+    char *p = malloc(ld + ln + 2);
+    if (p == NULL)
+        return NULL;
+    memcpy(p, dir, ld);
+    size_t at = ld;
+    if (at == 0 || p[at - 1] != '/')
+        p[at++] = '/';
+    memcpy(p + at, name, ln + 1);
+    return p;
+}
+
+/* mkdir -p; records the directories it made in `created` (may be NULL). */
+static bs_rc mkdirs(const char *dir, char **created, size_t *n_created)
+{
+    size_t len = strlen(dir);
+    if (len == 0)
+        return BS_ERR_INTERNAL;
+    char *p = malloc(len + 1);
+    if (p == NULL)
+        return BS_ERR_INTERNAL;
+    memcpy(p, dir, len + 1);
+    bs_rc rc = BS_OK;
+    for (size_t i = 1; i <= len && rc == BS_OK; i++) {
+        if (p[i] != '/' && p[i] != '\0')
+            continue;
+        if (p[i - 1] == '/') /* "a//b" or a trailing slash */
+            continue;
+        char save = p[i];
+        p[i] = '\0';
+        if (mkdir(p, 0777) == 0) {
+            if (created && *n_created < OUT_MAX_CREATED) {
+                created[*n_created] = strdup(p);
+                if (created[*n_created] != NULL)
+                    (*n_created)++;
+            }
+        } else {
+            struct stat st;
+            int err = errno;
+            if (err != EEXIST || stat(p, &st) != 0 || !S_ISDIR(st.st_mode)) {
+                fprintf(stderr, "balloonsim: cannot create directory %s: %s\n", p,
+                        err == EEXIST ? "exists and is not a directory" : strerror(err));
+                rc = BS_ERR_INTERNAL;
+            }
+        }
+        p[i] = save;
+    }
+    free(p);
+    return rc;
+}
+
+bs_rc out_mkdirs(const char *dir)
+{
+    return mkdirs(dir, NULL, NULL);
+}
+
+static bs_rc write_error(const out_run *o, int k)
+{
+    fprintf(stderr, "balloonsim: cannot write %s: %s\n", o->path_tmp[k],
+            errno ? strerror(errno) : "I/O error");
+    return BS_ERR_INTERNAL;
+}
+
+/* A CSV field, quoted per RFC 4180 only when it holds a comma, quote or
+ * line break. */
+static void csv_field(FILE *f, const char *s)
+{
+    if (s == NULL)
+        return;
+    if (strpbrk(s, ",\"\r\n") == NULL) {
+        fputs(s, f);
+        return;
+    }
+    putc('"', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            putc('"', f);
+        putc(*s, f);
+    }
+    putc('"', f);
+}
+
+static bs_rc sink_vm(void *ctx, const eng_vm_sample *r)
+{
+    out_run *o = ctx;
+    FILE *f = o->f[OUT_TS];
+    char t[40], st[40];
+    out_format_seconds(t, r->t);
+    out_format_double(st, r->stall);
+    fputs(t, f);
+    putc(',', f);
+    csv_field(f, r->host);
+    putc(',', f);
+    csv_field(f, r->vm);
+    fprintf(f, ",%" PRId64 ",%" PRId64 ",%" PRId64 ",%" PRId64 ",%" PRId64 ",%" PRId64
+               ",%" PRId64 ",%s\n",
+            r->demand, r->cache, r->actual, r->target, r->resident, r->guest_swapped,
+            r->host_swapped, st);
+    return ferror(f) ? write_error(o, OUT_TS) : BS_OK;
+}
+
+static bs_rc sink_host(void *ctx, const eng_host_sample *r)
+{
+    out_run *o = ctx;
+    FILE *f = o->f[OUT_HOSTS];
+    char t[40];
+    out_format_seconds(t, r->t);
+    fputs(t, f);
+    putc(',', f);
+    csv_field(f, r->host);
+    fprintf(f, ",%" PRId64 ",%" PRId64 ",%" PRId64 "\n", r->used, r->free, r->swapped);
+    return ferror(f) ? write_error(o, OUT_HOSTS) : BS_OK;
+}
+
+static bs_rc sink_event(void *ctx, const eng_event *ev)
+{
+    out_run *o = ctx;
+    FILE *f = o->f[OUT_EVENTS];
+    char t[40];
+    out_format_seconds(t, ev->t);
+    fputs(t, f);
+    putc(',', f);
+    csv_field(f, ev->host);
+    putc(',', f);
+    csv_field(f, ev->vm); /* empty for host-level events */
+    putc(',', f);
+    csv_field(f, ev->event);
+    fprintf(f, ",%" PRId64 "\n", ev->value);
+    return ferror(f) ? write_error(o, OUT_EVENTS) : BS_OK;
+}
+
+static void free_run(out_run *o)
+{
+    for (int k = 0; k < OUT_NCSV; k++) {
+        free(o->path_tmp[k]);
+        free(o->buf[k]);
+    }
+    for (size_t i = 0; i < o->n_created; i++)
+        free(o->created[i]);
+    free(o->dir);
+    free(o);
+}
+
+/* Close every CSV still open (errors ignored: the caller is giving up). */
+static void close_all(out_run *o)
+{
+    for (int k = 0; k < OUT_NCSV; k++) {
+        if (o->f[k]) {
+            fclose(o->f[k]);
+            o->f[k] = NULL;
+        }
+    }
+}
+
+void out_abort(out_run *o)
+{
+    if (o == NULL)
+        return;
+    close_all(o);
+    for (int k = 0; k < OUT_NCSV; k++)
+        if (o->path_tmp[k])
+            unlink(o->path_tmp[k]);
+    /* Innermost first; rmdir fails harmlessly on a directory that holds
+     * something of the user's. */
+    for (size_t i = o->n_created; i-- > 0;)
+        rmdir(o->created[i]);
+    free_run(o);
+}
+
+bs_rc out_open(const char *dir, out_run **out)
+{
+    *out = NULL;
+    out_run *o = calloc(1, sizeof *o);
+    if (o == NULL)
+        return BS_ERR_INTERNAL;
+    o->dir = strdup(dir);
+    char *plots = path_join(dir, "plots");
+    bs_rc rc = o->dir && plots ? BS_OK : BS_ERR_INTERNAL;
+    if (rc == BS_OK)
+        rc = mkdirs(dir, o->created, &o->n_created);
+    if (rc == BS_OK)
+        rc = mkdirs(plots, o->created, &o->n_created);
+    free(plots);
+    for (int k = 0; k < OUT_NCSV && rc == BS_OK; k++) {
+        o->path_tmp[k] = path_join(dir, csv_files[k].tmp);
+        o->buf[k] = malloc(OUT_BUF_SIZE);
+        if (o->path_tmp[k] == NULL || o->buf[k] == NULL) {
+            rc = BS_ERR_INTERNAL;
+            break;
+        }
+        o->f[k] = fopen(o->path_tmp[k], "w");
+        if (o->f[k] == NULL) {
+            fprintf(stderr, "balloonsim: cannot create %s: %s\n", o->path_tmp[k],
+                    strerror(errno));
+            rc = BS_ERR_INTERNAL;
+            break;
+        }
+        setvbuf(o->f[k], o->buf[k], _IOFBF, OUT_BUF_SIZE);
+        if (fputs(csv_files[k].header, o->f[k]) == EOF)
+            rc = write_error(o, k);
+    }
+    if (rc != BS_OK) {
+        out_abort(o);
+        return rc;
+    }
+    o->sink = (eng_sink){.ctx = o,
+                         .vm_sample = sink_vm,
+                         .host_sample = sink_host,
+                         .event = sink_event};
+    *out = o;
+    return BS_OK;
+}
+
+const eng_sink *out_sink(out_run *o)
+{
+    assert(o != NULL);
+    return &o->sink;
+}
+
+/* Write one JSON file to its temporary; returns its path (caller frees). */
+static bs_rc write_json_tmp(const out_run *o, const out_file_desc *d, const scen *sc,
+                            const eng_result *res, const out_info *info, char **tmp)
+{
+    *tmp = path_join(o->dir, d->tmp);
+    if (*tmp == NULL)
+        return BS_ERR_INTERNAL;
+    FILE *f = fopen(*tmp, "w");
+    if (f == NULL) {
+        fprintf(stderr, "balloonsim: cannot create %s: %s\n", *tmp, strerror(errno));
+        return BS_ERR_INTERNAL;
+    }
+    bs_rc rc = d == &summary_file ? out_write_summary_json(f, sc, res) : write_run_json(f, info);
+    int err = errno;
+    if (fclose(f) != 0 && rc == BS_OK) {
+        err = errno;
+        rc = BS_ERR_INTERNAL;
+    }
+    if (rc != BS_OK)
+        fprintf(stderr, "balloonsim: cannot write %s: %s\n", *tmp, strerror(err));
+    return rc;
+}
+
+bs_rc out_finish(out_run *o, const scen *sc, const eng_result *res, const out_info *info)
+{
+    assert(o != NULL && sc != NULL && res != NULL);
+    bs_rc rc = BS_OK;
+    for (int k = 0; k < OUT_NCSV; k++) {
+        FILE *f = o->f[k];
+        o->f[k] = NULL;
+        bool bad = ferror(f) != 0;
+        if (fclose(f) != 0 || bad) {
+            if (rc == BS_OK)
+                rc = write_error(o, k);
+        }
+    }
+    char *jtmp[2] = {NULL, NULL};
+    const out_file_desc *jd[2] = {&runinfo_file, &summary_file};
+    for (int j = 0; j < 2 && rc == BS_OK; j++)
+        rc = write_json_tmp(o, jd[j], sc, res, info, &jtmp[j]);
+
+    /* CSVs, then run.json, then summary.json. */
+    const char *from[OUT_NCSV + 2];
+    const char *name[OUT_NCSV + 2];
+    for (int k = 0; k < OUT_NCSV; k++) {
+        from[k] = o->path_tmp[k];
+        name[k] = csv_files[k].final;
+    }
+    for (int j = 0; j < 2; j++) {
+        from[OUT_NCSV + j] = jtmp[j];
+        name[OUT_NCSV + j] = jd[j]->final;
+    }
+    for (int k = 0; k < OUT_NCSV + 2 && rc == BS_OK; k++) {
+        char *to = path_join(o->dir, name[k]);
+        if (to == NULL || rename(from[k], to) != 0) {
+            fprintf(stderr, "balloonsim: cannot rename %s to %s: %s\n", from[k],
+                    to ? to : name[k], to ? strerror(errno) : "out of memory");
+            rc = BS_ERR_INTERNAL;
+        }
+        free(to);
+    }
+    if (rc != BS_OK) {
+        /* Whatever was not renamed yet goes (unlink of a renamed one fails
+         * harmlessly with ENOENT). */
+        for (int k = 0; k < OUT_NCSV + 2; k++)
+            if (from[k])
+                unlink(from[k]);
+    }
+    free(jtmp[0]);
+    free(jtmp[1]);
+    free_run(o);
+    return rc;
+}
