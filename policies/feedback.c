@@ -84,6 +84,7 @@
  * state round-trips as policy_state {vms: {NAME: {need, peak, boost,
  * swapped, demand, backed, down}}} (bytes; down a bool). */
 #include "policies/pol.h"
+#include "sim/base/text.h"
 #include "policies/fill.h"
 #include "sim/report/output.h"
 #include "sim/scenario.h"
@@ -718,7 +719,7 @@ static void fb_state_dump(FILE *f, const void *state) {
         if (!r->have || r->name == NULL) continue;
         if (!first) fputs(", ", f);
         first = false;
-        out_json_string(f, r->name);
+        txt_json_string(f, r->name);
         /* Rounded down to whole bytes: a reloaded state differs from the
          * carried one by less than a byte per value. */
         fprintf(f,

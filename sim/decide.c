@@ -19,6 +19,7 @@
  * - Only targets that the engine would apply are printed (not for VMs with
  *   the balloon off, shares 0 or locked): "what the policy would set". */
 #include "sim/decide.h"
+#include "sim/base/text.h"
 
 #include "sim/report/output.h"
 #include "sim/base/units.h"
@@ -447,7 +448,7 @@ static bs_rc write_answer(FILE *out, const pol_type *type, const void *state,
     for (size_t i = 0; i < snap->n_vms; i++) {
         if (!applies(&snap->vms[i], targets[i])) continue;
         if (!first) fputs(", ", m);
-        out_json_string(m, snap->vms[i].name);
+        txt_json_string(m, snap->vms[i].name);
         fprintf(m, ": %" PRId64, targets[i]);
         first = false;
     }
