@@ -139,18 +139,7 @@ void pol_hosts_free(pol_hosts *h);
 /* false when unknown (no scenario, or host out of range) */
 bool pol_hosts_range(const pol_hosts *h, size_t host, size_t *first, size_t *count);
 
-/* The built-in types (one file each in policies/), listed by pol_types(). */
-extern const pol_type pol_static;       /* policies/static.c */
-extern const pol_type pol_proportional; /* policies/proportional.c */
-extern const pol_type pol_scripted;     /* policies/scripted.c */
-extern const pol_type pol_mom;          /* policies/mom.c */
-extern const pol_type pol_proxmox;      /* policies/proxmox.c */
-extern const pol_type pol_squeeze;      /* policies/squeeze.c */
-extern const pol_type pol_esx;          /* policies/esx.c */
-extern const pol_type pol_hyperv;       /* policies/hyperv.c */
-extern const pol_type pol_qmemman;      /* policies/qmemman.c */
-extern const pol_type pol_selfballoon;  /* policies/selfballoon.c */
-extern const pol_type pol_feedback;     /* policies/feedback.c */
-extern const pol_type pol_oracle;       /* policies/oracle.c */
+/* The built-in types (one file each in policies/) are declared and listed
+ * in policies/registry.c only; find them with pol_find() / pol_types(). */
 
 #endif

@@ -19,7 +19,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Listing order is part of the output; later policies go at the marked place. */
+/* Each defined in policies/NAME.c. */
+extern const pol_type pol_static;
+extern const pol_type pol_proportional;
+extern const pol_type pol_scripted;
+extern const pol_type pol_mom;
+extern const pol_type pol_proxmox;
+extern const pol_type pol_squeeze;
+extern const pol_type pol_esx;
+extern const pol_type pol_hyperv;
+extern const pol_type pol_qmemman;
+extern const pol_type pol_selfballoon;
+extern const pol_type pol_feedback;
+extern const pol_type pol_oracle;
+
+/* Listing order is part of the output. */
 static const pol_type *const types[] = {
     &pol_static,
     &pol_proportional,
@@ -33,8 +47,6 @@ static const pol_type *const types[] = {
     &pol_selfballoon,
     &pol_feedback,
     &pol_oracle,
-    /* later: mom, proxmox, squeeze, esx, hyperv, qmemman, selfballoon,
-     * feedback, oracle -- in that order */
     NULL,
 };
 

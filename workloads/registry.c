@@ -27,6 +27,12 @@ struct wl_gen {
     bs_time last_t; /* t never decreases (asserted) */
 };
 
+/* Each defined in workloads/NAME.c: adding a type is its file plus its
+ * name here and in `types`. */
+extern const wl_type wl_type_constant, wl_type_steps, wl_type_diurnal, wl_type_onoff,
+    wl_type_spikes, wl_type_randomwalk, wl_type_leak, wl_type_trace, wl_type_sum,
+    wl_type_fleet;
+
 static const wl_type *const types[] = {
     &wl_type_constant, &wl_type_steps,   &wl_type_diurnal, &wl_type_onoff, &wl_type_spikes,
     &wl_type_randomwalk, &wl_type_leak,  &wl_type_trace,   &wl_type_sum,   &wl_type_fleet,
