@@ -24,6 +24,8 @@
 #include <assert.h>
 #include <math.h>
 #include <sys/mman.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -1453,10 +1455,29 @@ static void eng_cleanup(eng *E)
     evq_free(&E->q);
 }
 
+/* Event nodes per owner.  A queue never holds more buckets than nodes, so
+ * these counts size the bucket pool exactly; the assertions tie each count to
+ * the struct's consecutive evq_node fields, so adding a node without
+ * counting it fails to compile instead of overflowing the pool at run time. */
+#define ENG_VM_EVENTS 6
+#define ENG_HOST_EVENTS 3
+#define ENG_RUN_EVENTS 2
+#define ENG_POOL_SLACK 2 /* kept from the old sizing (6v + 3h + 4); costs two buckets */
+_Static_assert(offsetof(vm_run, ev_stuck) - offsetof(vm_run, ev_life) ==
+                   (ENG_VM_EVENTS - 1) * sizeof(evq_node),
+               "ENG_VM_EVENTS counts vm_run's evq_node fields ev_life..ev_stuck");
+_Static_assert(offsetof(host_run, ev_tick) - offsetof(host_run, ev_cross) ==
+                   (ENG_HOST_EVENTS - 1) * sizeof(evq_node),
+               "ENG_HOST_EVENTS counts host_run's evq_node fields ev_cross..ev_tick");
+_Static_assert(offsetof(eng, ev_warmup) - offsetof(eng, ev_sample) ==
+                   (ENG_RUN_EVENTS - 1) * sizeof(evq_node),
+               "ENG_RUN_EVENTS counts eng's evq_node fields ev_sample..ev_warmup");
+
 static bs_rc eng_setup(eng *E)
 {
     const scen *sc = E->sc;
-    bs_rc rc = evq_init(&E->q, 6 * sc->n_vms + 3 * sc->n_hosts + 4);
+    bs_rc rc = evq_init(&E->q, ENG_VM_EVENTS * sc->n_vms + ENG_HOST_EVENTS * sc->n_hosts +
+                                    ENG_RUN_EVENTS + ENG_POOL_SLACK);
     E->hist_bytes = (sc->n_vms ? sc->n_vms : 1) * MET_STALL_BINS * sizeof(double);
     void *arena = mmap(NULL, E->hist_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (arena == MAP_FAILED) return BS_ERR_INTERNAL;
@@ -1581,6 +1602,11 @@ bs_rc eng_run(const scen *sc, const eng_sink *sink, eng_result *res)
         evq_node *node = evq_pop(&E.q);
         E.events++;
         dispatch(&E, node);
+        if (evq_exhausted(&E.q)) {
+            fprintf(stderr, "balloonsim: internal error: event queue pool exhausted "
+                            "(%zu buckets) at t=%lld ns\n", E.q.cap, (long long)node->time);
+            rc = BS_ERR_INTERNAL;
+        }
     }
     if (rc == BS_OK) rc = E.rc;
     if (rc == BS_OK) {

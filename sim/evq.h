@@ -60,6 +60,7 @@ typedef struct evq {
     size_t mask;                /* table size - 1 */
     size_t cap;
     uint64_t next_seq;
+    bool exhausted;             /* a schedule found the pool empty (sticky) */
 } evq;
 
 bs_rc evq_init(evq *q, size_t capacity);
@@ -68,6 +69,11 @@ void evq_node_init(evq_node *node, uint32_t kind);
 /* Queue `node` at time t in class cls; a node already queued is moved (and
  * goes to the end of its new instant, as a fresh scheduling). */
 void evq_schedule(evq *q, evq_node *node, bs_time t, evq_class cls);
+/* Whether a schedule found no free bucket (capacity too small at evq_init):
+ * that node was left unqueued, and the run must stop with an error.  The
+ * check is the caller's, once per dispatched event, so scheduling stays
+ * void on the hot path. */
+static inline bool evq_exhausted(const evq *q) { return q->exhausted; }
 void evq_cancel(evq *q, evq_node *node);
 /* The earliest node, removed; NULL when empty. */
 evq_node *evq_pop(evq *q);
