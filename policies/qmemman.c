@@ -29,7 +29,7 @@
  *     domain's memory; qmemman rebalances when a domain writes, or when a
  *     domain appears or goes away, not on a clock.
  *
- * Mapping to what a policy sees (model.md): MemTotal is `actual` (the writer
+ * Mapping to what a policy sees (docs/model.md): MemTotal is `actual` (the writer
  * reads Xen's current_kb), MemFree `free`, Cached + Buffers `cache`, and the
  * guest swap in use is committed - actual when `committed` is reported (the
  * simulated guest swaps exactly the working set that does not fit; without

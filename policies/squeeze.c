@@ -42,7 +42,7 @@
  * counts as free, are not free to squeezed (xen_free()).
  * Domains: dynamic-min = min, dynamic-max = max, target and memory_actual as
  * reported; can_balloon = balloon enabled, not locked (migrating) and shares
- * != 0 (scenario.md: 0 = never managed).  Domains that cannot balloon stay
+ * != 0 (docs/scenarios.md: 0 = never managed).  Domains that cannot balloon stay
  * in the host's list (the original keeps them there too) but get no target.
  *
  * Output: every target the iteration sets -- the AdjustTargets actions of

@@ -1,6 +1,6 @@
 /* engine.c -- the discrete-event core: VMs, balloon drivers, hosts, metrics.
  *
- * Between two events every quantity of model.md is linear in time (or
+ * Between two events every quantity of docs/model.md is linear in time (or
  * constant): actual memory A moves at the driver's rate, host residency H
  * either holds or tracks A, demand D and cache demand K hold.  The driver
  * therefore schedules its next event at the next *breakpoint* of that linear
@@ -161,7 +161,7 @@ typedef struct eng {
     bs_time measure_from;
     uint64_t events;
     bs_rc rc;
-    lookahead *la_demand, *la_cache; /* per VM, only for a policy that needs the truth */
+    lookahead *la_demand, *la_cache; /* per VM, only for a policy that sees ahead (oracle) */
     double *hist_arena;   /* MET_STALL_BINS per VM, mapped at setup, touched on use */
     size_t hist_bytes, vms_bytes;
     pol_truth truth;
@@ -934,7 +934,7 @@ static void on_cross(eng *E, host_run *h, bs_time t)
     host_check(E, h, t);
 }
 
-/* The guest-side view of one VM at t (model.md "What a policy sees"). */
+/* The guest-side view of one VM at t (docs/model.md "What a policy sees"). */
 /* The fields that never change (name, bounds, shares) are filled only when
  * the view slot held another VM at the previous report: reading the scenario's
  * VM records for every VM at every report costs more than the rest of it. */
@@ -1055,7 +1055,7 @@ static void host_view(const eng *E, const host_run *h, pol_host_view *v)
     v->truth = NULL;
 }
 
-/* ------------------------------------------------------------ the truth */
+/* ----------------- the oracle's look-ahead: future demand, for policies that see it */
 
 static bool la_push(lookahead *la, bs_time t, bs_pages v)
 {

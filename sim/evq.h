@@ -3,7 +3,7 @@
  * Nodes live inside the structs they belong to (a VM's driver node, a host's
  * tick node), libuv style: scheduling never allocates, and cancelling is
  * O(1) (plus O(log n) when an instant empties) because each node knows where
- * it is.  Order: time, then event class (model.md "Order of simultaneous
+ * it is.  Order: time, then event class (docs/model.md "Order of simultaneous
  * events"), then the order of scheduling, so equal events run in the order
  * they were scheduled and every run is deterministic.
  *
@@ -18,7 +18,7 @@
 
 #include "sim/base/bs.h"
 
-/* Event classes, in the order model.md prescribes for equal instants.
+/* Event classes, in the order docs/model.md prescribes for equal instants.
  * EVQ_HOST (host-level threshold crossings) is internal to the engine: it sits
  * after driver progress, whose consequences it checks, and before stats. */
 typedef enum evq_class {

@@ -1,4 +1,4 @@
-/* scenario.c -- load, check and expand a scenario file (scenario.md).
+/* scenario.c -- load, check and expand a scenario file (docs/scenarios.md).
  *
  * The work happens on the cfg tree in a fixed order, because each step may
  * change what the next one sees:
@@ -877,7 +877,7 @@ static void finish_vm(loader *L, const vm_entry *e, scen_vm *v) {
     } else {
         v->start_memory = v->memory;
     }
-    /* model.md: a disabled balloon keeps A = T = M; start_memory does not apply. */
+    /* docs/model.md: a disabled balloon keeps A = T = M; start_memory does not apply. */
     if (!v->balloon.enabled) v->start_memory = v->memory;
 }
 

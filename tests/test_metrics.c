@@ -13,7 +13,7 @@
 static void table_names_match_cli_md(void **state)
 {
     (void)state;
-    /* cli.md's metric table, in its order */
+    /* docs/outputs.md's metric table, in its order */
     const char *names[] = {"guest_oom_kills", "host_oom_kills", "downtime_s", "stall_s",
                            "stall_p50", "stall_p95", "stall_p99", "pressure_fraction",
                            "relief_p50", "relief_p95", "relief_max", "reach_p50", "reach_p95",

@@ -1,7 +1,7 @@
 /* test_output.c -- the run directory writer (sim/output.c).
  *
  * Scenarios and results are built by hand (no engine), so every expected
- * string below comes from cli.md or from an independent calculation written
+ * string below comes from docs/outputs.md or from an independent calculation written
  * next to it (strtod round trips, digit counts), not from the code under test. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -257,7 +257,7 @@ static void test_summary_json_key_order_and_scopes(void **state)
     fixture fx;
     fixture_init(&fx, "web-1", "node-1");
     char *j = summary_json(&fx);
-    /* Run metrics in cli.md's order: each name found after the previous. */
+    /* Run metrics in docs/outputs.md's order: each name found after the previous. */
     static const char *const order[] = {
         "guest_oom_kills", "host_oom_kills", "downtime_s", "stall_s", "stall_p50", "stall_p95",
         "stall_p99", "pressure_fraction", "relief_p50", "relief_p95", "relief_max", "reach_p50",

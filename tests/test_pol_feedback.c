@@ -324,7 +324,7 @@ static char *dump_state(void *state) {
 }
 
 
-/* Lending: memory a guest never touched costs the host nothing (model.md,
+/* Lending: memory a guest never touched costs the host nothing (docs/model.md,
  * host residency), so idle guests keep up to their whole memory while the
  * host's free memory could back any one of them bursting alone -- even
  * though their sizes add up to more than the pool. */

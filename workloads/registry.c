@@ -5,7 +5,7 @@
  * the same for every type: finding the type from `type:`, checking unknown
  * keys of nested mappings (sum parts, a `cache:` workload -- nobody else sees
  * those), giving each generator its own random stream keyed by VM name and
- * purpose (common random numbers, model.md), and clamping demand to >= 0. */
+ * purpose (common random numbers, docs/model.md), and clamping demand to >= 0. */
 #include "workloads/wl.h"
 
 #include "sim/base/rng.h"

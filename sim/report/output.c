@@ -1,4 +1,4 @@
-/* output.c -- writes the run directory of cli.md.
+/* output.c -- writes the run directory of docs/outputs.md.
  *
  * Why it looks like this:
  * - Every file goes to a dot-named temporary (".timeseries.csv.tmp") in the

@@ -1,4 +1,4 @@
-/* output.h -- the run directory of cli.md.
+/* output.h -- the run directory of docs/outputs.md.
  *
  * Every file is written under a temporary name in the run directory and renamed
  * to its final name only when the run completed (out_finish), so an interrupted
