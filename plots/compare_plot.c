@@ -15,6 +15,8 @@
  * - Policies appear in -p order in every script (a policy keeps its colour
  *   across scenarios and plots), whatever the ranking. */
 #include "plots/compare_plot.h"
+#include "sim/base/fsutil.h"
+#include "sim/base/text.h"
 #include "plots/plot.h"
 
 #include "sim/base/cfg.h"
@@ -51,7 +53,7 @@ static void gp_number(FILE *f, double v)
         fputs("NaN", f);
         return;
     }
-    out_format_double(buf, v);
+    txt_format_double(buf, v);
     fputs(buf, f);
 }
 
@@ -413,7 +415,7 @@ bs_rc cmp_plot_write(const char *dir, const cmp_report *r, const cmp_plot_scen *
 {
     char *pdir = path_join(dir, "plots");
     double *hist = malloc(CDF_BINS * sizeof *hist);
-    bs_rc rc = pdir && hist ? out_mkdirs(pdir) : BS_ERR_INTERNAL;
+    bs_rc rc = pdir && hist ? fs_mkdirs(pdir) : BS_ERR_INTERNAL;
     for (size_t s = 0; s < r->n_scenarios && rc == BS_OK; s++) {
         const cmp_scenario *sc = &r->scenarios[s];
         char safe[256];

@@ -17,6 +17,7 @@
  * - gnuplot is an optional dependency: without it in PATH nothing is drawn
  *   and the caller says so; the run itself still succeeds. */
 #include "plots/plot.h"
+#include "sim/base/fsutil.h"
 
 #include "sim/report/output.h"
 
@@ -281,7 +282,7 @@ bs_rc plot_write_run_scripts(const char *dir, const scen *sc, const eng_result *
     char *pdir = plots_dir(dir);
     if (pdir == NULL)
         return BS_ERR_INTERNAL;
-    bs_rc rc = out_mkdirs(pdir);
+    bs_rc rc = fs_mkdirs(pdir);
     size_t pick[PLOT_MAX_VMS];
     size_t n = pick_vms(sc, res, pick);
     const char *vm_names[PLOT_MAX_VMS], *host_names[PLOT_MAX_HOSTS];

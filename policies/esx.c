@@ -70,6 +70,7 @@
  * on again starts afresh on ESX.  Tables are allocated at setup, sized from
  * the scenario, so decide() does not allocate in a run. */
 #include "policies/pol.h"
+#include "sim/base/text.h"
 #include "sim/report/output.h"
 #include "sim/scenario.h"
 #include "sim/base/units.h"
@@ -573,7 +574,7 @@ static void esx_state_dump(FILE *f, const void *state) {
         if (!t->has) continue;
         if (!first) fputs(", ", f);
         first = false;
-        out_json_string(f, t->name);
+        txt_json_string(f, t->name);
         fprintf(f, ": {\"slow\": %lld, \"fast\": %lld, \"period\": %lld", (long long)t->slow,
                 (long long)t->fast, (long long)t->period);
         if (t->peak >= 0) fprintf(f, ", \"peak\": %lld", (long long)t->peak);

@@ -6,7 +6,7 @@
  * not ask which guest is short, so a guest in a burst can be squeezed while an
  * idle one keeps its memory.  proportional ignores demand altogether.  This
  * one estimates what every guest needs from the signals a real guest reports
- * (model.md "What a policy sees") and hands the host's memory out in layers
+ * (docs/model.md "What a policy sees") and hands the host's memory out in layers
  * of decreasing urgency, so that memory goes first where it saves stall.
  * docs/policies.md (`feedback`) gives the reasoning and the tuning runs.
  *
@@ -56,7 +56,7 @@
  *    of its need (FB_GROW_BAND).  With the slow release this keeps target
  *    reversals rare and balloon traffic low.
  *
- * 5. Lending (`lend`, on by default).  model.md: the host backs only what a
+ * 5. Lending (`lend`, on by default).  docs/model.md: the host backs only what a
  *    guest touched (H), so memory a guest never touched costs nothing.  The
  *    layers above promise no guest memory another holds; that wastes the
  *    memory of a mostly idle fleet (MoM, which lets idle guests keep their
@@ -84,6 +84,7 @@
  * state round-trips as policy_state {vms: {NAME: {need, peak, boost,
  * swapped, demand, backed, down}}} (bytes; down a bool). */
 #include "policies/pol.h"
+#include "sim/base/text.h"
 #include "policies/fill.h"
 #include "sim/report/output.h"
 #include "sim/scenario.h"
@@ -422,7 +423,7 @@ static void observe(const fb_cfg *c, fb_vm *r, const pol_vm_view *v, bs_time now
     double max = (double)clamp64(v->max, 0, UNIT_MAX_BYTES);
     double actual = (double)clamp64(v->actual, 0, UNIT_MAX_BYTES);
     /* Backing: the host holds what the guest touched, min(D, A) + C = A - F
-     * at the report, until the balloon takes it (model.md, host residency). */
+     * at the report, until the balloon takes it (docs/model.md, host residency). */
     double touched = v->free >= 0 ? actual - (double)v->free : actual;
     r->backed = BS_MIN(actual, BS_MAX(r->backed, touched));
     double d;
@@ -718,7 +719,7 @@ static void fb_state_dump(FILE *f, const void *state) {
         if (!r->have || r->name == NULL) continue;
         if (!first) fputs(", ", f);
         first = false;
-        out_json_string(f, r->name);
+        txt_json_string(f, r->name);
         /* Rounded down to whole bytes: a reloaded state differs from the
          * carried one by less than a byte per value. */
         fprintf(f,

@@ -1,6 +1,6 @@
 /* fill.c -- the splits of fill.h.
  *
- * pol_fill_stall, why the formula: model.md makes a VM's stall
+ * pol_fill_stall, why the formula: docs/model.md makes a VM's stall
  *     tau * (S/D)^alpha * Lg       (S = D - A: its working set out of memory)
  * increasing and convex in its shortfall S for alpha >= 1.  A policy's view
  * carries neither tau, alpha nor the guest's swap latency Lg, so VMs are

@@ -9,7 +9,7 @@
  *                   worth the same to everyone: headroom, cache, spare);
  *   pol_fill_shares: proportional's split by shares, above per-VM floors;
  *   pol_fill_stall: the split of a shortfall that minimises the total stall
- *                   of model.md with equal tau * swap_latency and alpha = 2:
+ *                   of docs/model.md with equal tau * swap_latency and alpha = 2:
  *                   minimise sum ((d_i - x_i)^+ / d_i)^2.  The derivation is
  *                   in fill.c and docs/policies.md (`oracle`).
  *

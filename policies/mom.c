@@ -54,6 +54,7 @@
  * balloon logic for it (`valid`), guest_qos still applies.  A VM that is gone
  * at a sample loses its history, as MoM drops a guest's monitor. */
 #include "policies/pol.h"
+#include "sim/base/text.h"
 #include "sim/report/output.h"
 #include "sim/scenario.h"
 
@@ -677,7 +678,7 @@ static void mom_state_dump(FILE *f, const void *state) {
         if (v->n == 0 || v->name == NULL) continue;
         if (!first) fputs(", ", f);
         first = false;
-        out_json_string(f, v->name);
+        txt_json_string(f, v->name);
         fputs(": {\"actual\": ", f);
         dump_ring(f, v->actual, v->head, v->n, history);
         fputs(", \"free\": ", f);

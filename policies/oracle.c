@@ -5,7 +5,7 @@
  * needs_truth is set: a second copy of each VM's workload generator runs
  * ahead of the simulation on the same seed), so comparing a policy with it
  * says how much is left to gain.  It is "the bound no online policy can
- * beat" in the sense of model.md: no stats delay, no estimation error, no
+ * beat" in the sense of docs/model.md: no stats delay, no estimation error, no
  * reaction time; it still pays the driver's latency and rates like everyone.
  *
  * Each tick, for each managed VM (balloon enabled, shares > 0, not locked;

@@ -1,7 +1,7 @@
 /* pol.h -- balloon policies behind one vtable.
  *
  * A policy is a const pol_type found by name in policies/registry.c.  It sees
- * only what real stats channels carry (model.md "What a policy sees"): a
+ * only what real stats channels carry (docs/model.md "What a policy sees"): a
  * pol_host_view and one pol_vm_view per running VM of one host, as of the last
  * stats report.  It answers with targets in bytes, exactly as computed (the
  * engine rounds down to pages when applying).  The same decide() serves the
@@ -114,7 +114,7 @@ typedef struct pol_type {
 const pol_type *pol_find(const char *name); /* NULL when unknown (or name NULL) */
 const pol_type *const *pol_types(void); /* NULL-terminated, in listing order */
 
-/* `balloonsim policies [--format text|json]`.  JSON (cli.md):
+/* `balloonsim policies [--format text|json]`.  JSON (docs/outputs.md):
  * [{"name", "description", "params": [{"name", "default", "unit",
  * "description"}]}], a required parameter's "default" is null; one trailing
  * newline.  Text: each policy, its interval default and a table of params. */
@@ -139,18 +139,7 @@ void pol_hosts_free(pol_hosts *h);
 /* false when unknown (no scenario, or host out of range) */
 bool pol_hosts_range(const pol_hosts *h, size_t host, size_t *first, size_t *count);
 
-/* The built-in types (one file each in policies/), listed by pol_types(). */
-extern const pol_type pol_static;       /* policies/static.c */
-extern const pol_type pol_proportional; /* policies/proportional.c */
-extern const pol_type pol_scripted;     /* policies/scripted.c */
-extern const pol_type pol_mom;          /* policies/mom.c */
-extern const pol_type pol_proxmox;      /* policies/proxmox.c */
-extern const pol_type pol_squeeze;      /* policies/squeeze.c */
-extern const pol_type pol_esx;          /* policies/esx.c */
-extern const pol_type pol_hyperv;       /* policies/hyperv.c */
-extern const pol_type pol_qmemman;      /* policies/qmemman.c */
-extern const pol_type pol_selfballoon;  /* policies/selfballoon.c */
-extern const pol_type pol_feedback;     /* policies/feedback.c */
-extern const pol_type pol_oracle;       /* policies/oracle.c */
+/* The built-in types (one file each in policies/) are declared and listed
+ * in policies/registry.c only; find them with pol_find() / pol_types(). */
 
 #endif

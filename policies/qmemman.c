@@ -29,7 +29,7 @@
  *     domain's memory; qmemman rebalances when a domain writes, or when a
  *     domain appears or goes away, not on a clock.
  *
- * Mapping to what a policy sees (model.md): MemTotal is `actual` (the writer
+ * Mapping to what a policy sees (docs/model.md): MemTotal is `actual` (the writer
  * reads Xen's current_kb), MemFree `free`, Cached + Buffers `cache`, and the
  * guest swap in use is committed - actual when `committed` is reported (the
  * simulated guest swaps exactly the working set that does not fit; without
@@ -57,6 +57,7 @@
  * can never fire; a target the original computes below 0 (Xen rejects it)
  * is recorded as last_target but not applied. */
 #include "policies/pol.h"
+#include "sim/base/text.h"
 #include "sim/report/output.h"
 #include "sim/scenario.h"
 
@@ -784,7 +785,7 @@ static void qm_state_dump(FILE *f, const void *state) {
     for (size_t k = 0; k < st->n_order; k++) {
         const qm_dom *d = &st->d[st->order[k]];
         if (k) fputs(", ", f);
-        out_json_string(f, d->name != NULL ? d->name : d->vname);
+        txt_json_string(f, d->name != NULL ? d->name : d->vname);
         fprintf(f, ": {\"meminfo_kb\": %" PRId64 ", \"mem_used\": ", d->prev_used_kb);
         if (d->mem_used == QM_NONE) fputs("null", f);
         else fprintf(f, "%" PRId64, d->mem_used);
@@ -803,7 +804,7 @@ static void qm_state_dump(FILE *f, const void *state) {
         for (size_t k = 0; k < st->n_reqs; k++) {
             const qm_dom *d = &st->d[st->reqs[k]];
             fputs(k ? ", {\"vm\": " : "{\"vm\": ", f);
-            out_json_string(f, d->name != NULL ? d->name : d->vname);
+            txt_json_string(f, d->name != NULL ? d->name : d->vname);
             fprintf(f, ", \"target\": %" PRId64 "}", d->req);
         }
         fprintf(f, "], \"next\": %zu, \"tries\": %d}", st->pos, st->ntries);

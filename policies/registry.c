@@ -10,6 +10,7 @@
  * `balloonsim decide`, so a decision tested on a snapshot is the decision
  * that runs. */
 #include "policies/pol.h"
+#include "sim/base/text.h"
 #include "sim/scenario.h"
 #include "sim/report/output.h"
 #include "sim/base/units.h"
@@ -18,7 +19,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Listing order is part of the output; later policies go at the marked place. */
+/* Each defined in policies/NAME.c. */
+extern const pol_type pol_static;
+extern const pol_type pol_proportional;
+extern const pol_type pol_scripted;
+extern const pol_type pol_mom;
+extern const pol_type pol_proxmox;
+extern const pol_type pol_squeeze;
+extern const pol_type pol_esx;
+extern const pol_type pol_hyperv;
+extern const pol_type pol_qmemman;
+extern const pol_type pol_selfballoon;
+extern const pol_type pol_feedback;
+extern const pol_type pol_oracle;
+
+/* Listing order is part of the output. */
 static const pol_type *const types[] = {
     &pol_static,
     &pol_proportional,
@@ -32,8 +47,6 @@ static const pol_type *const types[] = {
     &pol_selfballoon,
     &pol_feedback,
     &pol_oracle,
-    /* later: mom, proxmox, squeeze, esx, hyperv, qmemman, selfballoon,
-     * feedback, oracle -- in that order */
     NULL,
 };
 
@@ -105,22 +118,22 @@ static void print_json(FILE *f) {
         const pol_type *t = types[i];
         fputs(i ? ",\n  {\n" : "\n  {\n", f);
         fputs("    \"name\": ", f);
-        out_json_string(f, t->name);
+        txt_json_string(f, t->name);
         fputs(",\n    \"description\": ", f);
-        out_json_string(f, t->description);
+        txt_json_string(f, t->description);
         fputs(",\n    \"params\": [", f);
         size_t np = count_params(t);
         for (size_t k = 0; k < np; k++) {
             const pol_param *p = &t->params[k];
             fputs(k ? ",\n      {\n" : "\n      {\n", f);
             fputs("        \"name\": ", f);
-            out_json_string(f, p->name);
+            txt_json_string(f, p->name);
             fputs(",\n        \"default\": ", f);
-            out_json_string(f, p->dflt);
+            txt_json_string(f, p->dflt);
             fputs(",\n        \"unit\": ", f);
-            out_json_string(f, p->unit);
+            txt_json_string(f, p->unit);
             fputs(",\n        \"description\": ", f);
-            out_json_string(f, p->description);
+            txt_json_string(f, p->description);
             fputs("\n      }", f);
         }
         fputs(np ? "\n    ]\n  }" : "]\n  }", f);

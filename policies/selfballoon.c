@@ -33,6 +33,7 @@
  * Per-VM state is only the reserve fixed at start; it lives in slots indexed
  * by scenario VM (simulator) or by name (`decide`), allocated up front. */
 #include "policies/pol.h"
+#include "sim/base/text.h"
 #include "sim/report/output.h"
 #include "sim/scenario.h"
 
@@ -332,7 +333,7 @@ static void sb_state_dump(FILE *f, const void *state) {
     for (size_t k = 0; k < st->n_order; k++) {
         const sb_vm *g = &st->v[st->order[k]];
         if (k) fputs(", ", f);
-        out_json_string(f, g->name != NULL ? g->name : g->vname);
+        txt_json_string(f, g->name != NULL ? g->name : g->vname);
         fprintf(f, ": {\"reserved_mb\": %" PRIu32 "}", g->reserved_mb);
     }
     fputc('}', f);

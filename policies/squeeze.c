@@ -42,7 +42,7 @@
  * counts as free, are not free to squeezed (xen_free()).
  * Domains: dynamic-min = min, dynamic-max = max, target and memory_actual as
  * reported; can_balloon = balloon enabled, not locked (migrating) and shares
- * != 0 (scenario.md: 0 = never managed).  Domains that cannot balloon stay
+ * != 0 (docs/scenarios.md: 0 = never managed).  Domains that cannot balloon stay
  * in the host's list (the original keeps them there too) but get no target.
  *
  * Output: every target the iteration sets -- the AdjustTargets actions of
@@ -55,6 +55,7 @@
  * cast. */
 #include "policies/pol.h"
 #include "sim/scenario.h"
+#include "sim/base/text.h"
 #include "sim/base/units.h"
 
 #include <assert.h>
@@ -533,16 +534,6 @@ static void print_seconds(FILE *f, bs_time ns) {
     fprintf(f, "%lld.%s", s, buf);
 }
 
-static void print_json_string(FILE *f, const char *s) {
-    fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)(s != NULL ? s : ""); *p; p++) {
-        if (*p == '"' || *p == '\\') fprintf(f, "\\%c", *p);
-        else if (*p < 0x20) fprintf(f, "\\u%04x", *p);
-        else fputc(*p, f);
-    }
-    fputc('"', f);
-}
-
 static void sq_state_dump(FILE *f, const void *state) {
     const sq_state *st = state;
     fputs("{\"running\": ", f);
@@ -554,7 +545,7 @@ static void sq_state_dump(FILE *f, const void *state) {
         if (!s->known) continue;
         fputs(first ? "" : ", ", f);
         first = false;
-        print_json_string(f, s->view_name);
+        txt_json_string(f, s->view_name != NULL ? s->view_name : "");
         fprintf(f, ": {\"actual\": %lld, \"stalled_for\": ", (long long)(s->last_actual_kib * SQ_KIB));
         print_seconds(f, st->last_now - s->last_progress);
         fprintf(f, ", \"stuck\": %s, \"inactive\": %s}", s->stuck ? "true" : "false",

@@ -3,7 +3,7 @@
  * Every comparison needs the answer to "what if nobody touched the balloons":
  * each VM keeps the target it started with (start_memory, or M when its
  * balloon is disabled).  The policy never ticks at all, so a static run costs
- * no policy events and cannot change a target even by accident (model.md
+ * no policy events and cannot change a target even by accident (docs/model.md
  * property 5). */
 #include "policies/pol.h"
 

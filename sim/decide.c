@@ -4,7 +4,7 @@
  * - The snapshot is read into the very pol_host_view / pol_vm_view structs
  *   the engine fills, and the decision goes through pol_decide_all(), so
  *   `decide` answers with the code that runs in simulations, not a copy.
- * - Sizes are exact bytes, not pages (cli.md: "whole bytes ... exactly as the
+ * - Sizes are exact bytes, not pages (docs/decide.md: "whole bytes ... exactly as the
  *   policy computed them"; the simulator rounds only when it applies a
  *   target).  A bare integer is read with strtoll because a double loses
  *   bytes above 2^53; sizes with a unit go through unit_parse_size and are
@@ -19,6 +19,7 @@
  * - Only targets that the engine would apply are printed (not for VMs with
  *   the balloon off, shares 0 or locked): "what the policy would set". */
 #include "sim/decide.h"
+#include "sim/base/text.h"
 
 #include "sim/report/output.h"
 #include "sim/base/units.h"
@@ -192,7 +193,7 @@ static void read_vm(reader *r, const cfg_node *vn, const char *p, pol_vm_view *v
     read_bytes(r, vn, p, "free", false, 0, &v->free, &free);
     read_bytes(r, vn, p, "available", false, 0, &v->available, &avail);
     read_bytes(r, vn, p, "cache", false, 0, &v->cache, &at);
-    /* available = F + C (model.md): a missing one follows from the others. */
+    /* available = F + C (docs/model.md): a missing one follows from the others. */
     if (avail == NULL && cfg_map_entry(vn, "available") == NULL)
         v->available = v->free + v->cache;
     else if (free == NULL && cfg_map_entry(vn, "free") == NULL)
@@ -391,7 +392,7 @@ static bs_rc load_state(cfg_ctx *cx, const pol_type *type, const cfg_node *ps, v
 }
 
 /* The engine applies a target only to a VM it may balloon (engine.c
- * on_tick); `locked` VMs are left alone as cli.md requires of policies. */
+ * on_tick); `locked` VMs are left alone as docs/decide.md requires of policies. */
 static bool applies(const pol_vm_view *v, int64_t target) {
     return target != POL_LEAVE && target >= 0 && v->balloon && v->shares > 0 && !v->locked;
 }
@@ -447,7 +448,7 @@ static bs_rc write_answer(FILE *out, const pol_type *type, const void *state,
     for (size_t i = 0; i < snap->n_vms; i++) {
         if (!applies(&snap->vms[i], targets[i])) continue;
         if (!first) fputs(", ", m);
-        out_json_string(m, snap->vms[i].name);
+        txt_json_string(m, snap->vms[i].name);
         fprintf(m, ": %" PRId64, targets[i]);
         first = false;
     }

@@ -1,6 +1,6 @@
 /* decide.h -- `balloonsim decide POLICY SNAPSHOT [--set PARAM=VALUE]...`.
  *
- * One policy decision on one stats snapshot (cli.md "Snapshot for decide"),
+ * One policy decision on one stats snapshot (docs/decide.md "The snapshot"),
  * outside any simulation: the snapshot's host and VMs become the same
  * pol_host_view / pol_vm_view the engine hands a policy, the decision goes
  * through pol_decide_all() like every engine tick, and the answer is printed
@@ -59,7 +59,7 @@ bs_rc dec_decide(cfg_ctx *cx, const pol_type *type, const dec_snapshot *snap,
 
 /* The whole command: find POLICY (an unknown name lists the valid ones),
  * parse SNAPSHOT, build params from `sets`, decide, print the JSON to `out`
- * and every error to `err`.  Returns the exit code of cli.md (0, 2 bad
+ * and every error to `err`.  Returns the exit code of docs/decide.md (0, 2 bad
  * policy/snapshot/--set, 3 internal). */
 int dec_main(const char *policy, const char *snapshot, const char *const *sets, size_t n_sets,
              FILE *out, FILE *err);

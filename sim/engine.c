@@ -1,6 +1,6 @@
 /* engine.c -- the discrete-event core: VMs, balloon drivers, hosts, metrics.
  *
- * Between two events every quantity of model.md is linear in time (or
+ * Between two events every quantity of docs/model.md is linear in time (or
  * constant): actual memory A moves at the driver's rate, host residency H
  * either holds or tracks A, demand D and cache demand K hold.  The driver
  * therefore schedules its next event at the next *breakpoint* of that linear
@@ -24,6 +24,8 @@
 #include <assert.h>
 #include <math.h>
 #include <sys/mman.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -159,7 +161,7 @@ typedef struct eng {
     bs_time measure_from;
     uint64_t events;
     bs_rc rc;
-    lookahead *la_demand, *la_cache; /* per VM, only for a policy that needs the truth */
+    lookahead *la_demand, *la_cache; /* per VM, only for a policy that sees ahead (oracle) */
     double *hist_arena;   /* MET_STALL_BINS per VM, mapped at setup, touched on use */
     size_t hist_bytes, vms_bytes;
     pol_truth truth;
@@ -932,7 +934,7 @@ static void on_cross(eng *E, host_run *h, bs_time t)
     host_check(E, h, t);
 }
 
-/* The guest-side view of one VM at t (model.md "What a policy sees"). */
+/* The guest-side view of one VM at t (docs/model.md "What a policy sees"). */
 /* The fields that never change (name, bounds, shares) are filled only when
  * the view slot held another VM at the previous report: reading the scenario's
  * VM records for every VM at every report costs more than the rest of it. */
@@ -1053,7 +1055,7 @@ static void host_view(const eng *E, const host_run *h, pol_host_view *v)
     v->truth = NULL;
 }
 
-/* ------------------------------------------------------------ the truth */
+/* ----------------- the oracle's look-ahead: future demand, for policies that see it */
 
 static bool la_push(lookahead *la, bs_time t, bs_pages v)
 {
@@ -1453,10 +1455,29 @@ static void eng_cleanup(eng *E)
     evq_free(&E->q);
 }
 
+/* Event nodes per owner.  A queue never holds more buckets than nodes, so
+ * these counts size the bucket pool exactly; the assertions tie each count to
+ * the struct's consecutive evq_node fields, so adding a node without
+ * counting it fails to compile instead of overflowing the pool at run time. */
+#define ENG_VM_EVENTS 6
+#define ENG_HOST_EVENTS 3
+#define ENG_RUN_EVENTS 2
+#define ENG_POOL_SLACK 2 /* kept from the old sizing (6v + 3h + 4); costs two buckets */
+_Static_assert(offsetof(vm_run, ev_stuck) - offsetof(vm_run, ev_life) ==
+                   (ENG_VM_EVENTS - 1) * sizeof(evq_node),
+               "ENG_VM_EVENTS counts vm_run's evq_node fields ev_life..ev_stuck");
+_Static_assert(offsetof(host_run, ev_tick) - offsetof(host_run, ev_cross) ==
+                   (ENG_HOST_EVENTS - 1) * sizeof(evq_node),
+               "ENG_HOST_EVENTS counts host_run's evq_node fields ev_cross..ev_tick");
+_Static_assert(offsetof(eng, ev_warmup) - offsetof(eng, ev_sample) ==
+                   (ENG_RUN_EVENTS - 1) * sizeof(evq_node),
+               "ENG_RUN_EVENTS counts eng's evq_node fields ev_sample..ev_warmup");
+
 static bs_rc eng_setup(eng *E)
 {
     const scen *sc = E->sc;
-    bs_rc rc = evq_init(&E->q, 6 * sc->n_vms + 3 * sc->n_hosts + 4);
+    bs_rc rc = evq_init(&E->q, ENG_VM_EVENTS * sc->n_vms + ENG_HOST_EVENTS * sc->n_hosts +
+                                    ENG_RUN_EVENTS + ENG_POOL_SLACK);
     E->hist_bytes = (sc->n_vms ? sc->n_vms : 1) * MET_STALL_BINS * sizeof(double);
     void *arena = mmap(NULL, E->hist_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (arena == MAP_FAILED) return BS_ERR_INTERNAL;
@@ -1581,6 +1602,11 @@ bs_rc eng_run(const scen *sc, const eng_sink *sink, eng_result *res)
         evq_node *node = evq_pop(&E.q);
         E.events++;
         dispatch(&E, node);
+        if (evq_exhausted(&E.q)) {
+            fprintf(stderr, "balloonsim: internal error: event queue pool exhausted "
+                            "(%zu buckets) at t=%lld ns\n", E.q.cap, (long long)node->time);
+            rc = BS_ERR_INTERNAL;
+        }
     }
     if (rc == BS_OK) rc = E.rc;
     if (rc == BS_OK) {

@@ -63,6 +63,7 @@ bs_rc evq_init(evq *q, size_t capacity)
     q->queued = 0;
     q->cap = capacity ? capacity : 1;
     q->next_seq = 0;
+    q->exhausted = false;
     size_t tsize = 16;
     while (tsize < 2 * q->cap) tsize *= 2;
     q->mask = tsize - 1;
@@ -105,7 +106,10 @@ static evq_bucket *bucket_for(evq *q, bs_time t, uint32_t cls)
     size_t h = hash_of(q, t, cls);
     for (uint32_t i = q->table[h]; i; i = q->pool[i - 1].chain)
         if (q->pool[i - 1].time == t && q->pool[i - 1].cls == cls) return &q->pool[i - 1];
-    assert(q->free_list && "event queue sized too small at setup");
+    if (q->free_list == 0) { /* sized too small at setup: a bug, reported by the caller */
+        q->exhausted = true;
+        return NULL;
+    }
     evq_bucket *b = &q->pool[q->free_list - 1];
     q->free_list = b->chain;
     b->time = t;
@@ -164,6 +168,7 @@ void evq_schedule(evq *q, evq_node *node, bs_time t, evq_class cls)
 {
     evq_cancel(q, node);
     evq_bucket *b = bucket_for(q, t, (uint32_t)cls);
+    if (b == NULL) return; /* the node stays idle; evq_exhausted() tells */
     node->time = t;
     node->cls = (uint32_t)cls;
     node->seq = ++q->next_seq; /* from 1: 0 means "not queued" */

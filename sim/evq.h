@@ -3,7 +3,7 @@
  * Nodes live inside the structs they belong to (a VM's driver node, a host's
  * tick node), libuv style: scheduling never allocates, and cancelling is
  * O(1) (plus O(log n) when an instant empties) because each node knows where
- * it is.  Order: time, then event class (model.md "Order of simultaneous
+ * it is.  Order: time, then event class (docs/model.md "Order of simultaneous
  * events"), then the order of scheduling, so equal events run in the order
  * they were scheduled and every run is deterministic.
  *
@@ -18,7 +18,7 @@
 
 #include "sim/base/bs.h"
 
-/* Event classes, in the order model.md prescribes for equal instants.
+/* Event classes, in the order docs/model.md prescribes for equal instants.
  * EVQ_HOST (host-level threshold crossings) is internal to the engine: it sits
  * after driver progress, whose consequences it checks, and before stats. */
 typedef enum evq_class {
@@ -60,6 +60,7 @@ typedef struct evq {
     size_t mask;                /* table size - 1 */
     size_t cap;
     uint64_t next_seq;
+    bool exhausted;             /* a schedule found the pool empty (sticky) */
 } evq;
 
 bs_rc evq_init(evq *q, size_t capacity);
@@ -68,6 +69,11 @@ void evq_node_init(evq_node *node, uint32_t kind);
 /* Queue `node` at time t in class cls; a node already queued is moved (and
  * goes to the end of its new instant, as a fresh scheduling). */
 void evq_schedule(evq *q, evq_node *node, bs_time t, evq_class cls);
+/* Whether a schedule found no free bucket (capacity too small at evq_init):
+ * that node was left unqueued, and the run must stop with an error.  The
+ * check is the caller's, once per dispatched event, so scheduling stays
+ * void on the hot path. */
+static inline bool evq_exhausted(const evq *q) { return q->exhausted; }
 void evq_cancel(evq *q, evq_node *node);
 /* The earliest node, removed; NULL when empty. */
 evq_node *evq_pop(evq *q);

@@ -1,4 +1,4 @@
-/* scenario.c -- load, check and expand a scenario file (scenario.md).
+/* scenario.c -- load, check and expand a scenario file (docs/scenarios.md).
  *
  * The work happens on the cfg tree in a fixed order, because each step may
  * change what the next one sees:
@@ -48,57 +48,47 @@
 /* ------------------------------------------------------------------ */
 /* presets                                                              */
 
+/* One row per driver, indexed by scen_preset: adding a driver is one row
+ * here (and its enum value), and the name, the rates and the parser's list
+ * of accepted names cannot drift apart. */
+typedef struct scen_preset_row {
+    const char *name;
+    bs_time latency, retry_delay;
+    double inflate_rate, reclaim_rate, deflate_rate;
+    double max_balloon_fraction;
+    bool hyperv_floor;
+} scen_preset_row;
+
+static const scen_preset_row preset_rows[] = {
+    [PRESET_VIRTIO] = {"virtio", 100 * MS, 200 * MS, 256 * MiB, 256 * MiB, 1 * GiB, 1.0, false},
+    [PRESET_VMWARE] = {"vmware", 1 * SEC, 1 * SEC, 64 * MiB, 8 * MiB, 64 * MiB, 0.65, false},
+    [PRESET_HYPERV] = {"hyperv", 1 * SEC, 1 * SEC, 128 * MiB, 64 * MiB, 512 * MiB, 1.0, true},
+    [PRESET_XEN] = {"xen", 1 * SEC, 1 * SEC, 100 * MiB, 50 * MiB, 1 * GiB, 1.0, false},
+};
+#define N_PRESETS (sizeof preset_rows / sizeof preset_rows[0])
+_Static_assert(sizeof preset_rows / sizeof preset_rows[0] == PRESET_XEN + 1, "one row per scen_preset");
+
 void scen_balloon_preset(scen_preset preset, scen_balloon *out) {
+    assert((size_t)preset < N_PRESETS);
+    const scen_preset_row *row = &preset_rows[preset];
     memset(out, 0, sizeof *out);
     out->enabled = true;
     out->preset = preset;
     out->deflate_on_oom = false;
     out->free_page_reporting = false;
     out->reporting_delay = 2 * SEC;
-    out->max_balloon_fraction = 1.0;
-    out->hyperv_floor = false;
-    switch (preset) {
-    case PRESET_VIRTIO:
-        out->latency = 100 * MS;
-        out->inflate_rate = 256 * MiB;
-        out->reclaim_rate = 256 * MiB;
-        out->deflate_rate = 1 * GiB;
-        out->retry_delay = 200 * MS;
-        break;
-    case PRESET_VMWARE:
-        out->latency = 1 * SEC;
-        out->inflate_rate = 64 * MiB;
-        out->reclaim_rate = 8 * MiB;
-        out->deflate_rate = 64 * MiB;
-        out->retry_delay = 1 * SEC;
-        out->max_balloon_fraction = 0.65;
-        break;
-    case PRESET_HYPERV:
-        out->latency = 1 * SEC;
-        out->inflate_rate = 128 * MiB;
-        out->reclaim_rate = 64 * MiB;
-        out->deflate_rate = 512 * MiB;
-        out->retry_delay = 1 * SEC;
-        out->hyperv_floor = true;
-        break;
-    case PRESET_XEN:
-        out->latency = 1 * SEC;
-        out->inflate_rate = 100 * MiB;
-        out->reclaim_rate = 50 * MiB;
-        out->deflate_rate = 1 * GiB;
-        out->retry_delay = 1 * SEC;
-        break;
-    }
+    out->latency = row->latency;
+    out->inflate_rate = row->inflate_rate;
+    out->reclaim_rate = row->reclaim_rate;
+    out->deflate_rate = row->deflate_rate;
+    out->retry_delay = row->retry_delay;
+    out->max_balloon_fraction = row->max_balloon_fraction;
+    out->hyperv_floor = row->hyperv_floor;
 }
 
 const char *scen_preset_name(scen_preset preset) {
-    switch (preset) {
-    case PRESET_VIRTIO: return "virtio";
-    case PRESET_VMWARE: return "vmware";
-    case PRESET_HYPERV: return "hyperv";
-    case PRESET_XEN: return "xen";
-    }
-    return "virtio";
+    assert((size_t)preset < N_PRESETS);
+    return preset_rows[preset].name;
 }
 
 size_t scen_find_vm(const scen *sc, const char *name) {
@@ -479,10 +469,9 @@ static void read_balloon(loader *L, const cfg_node *vm, const char *vpath, scen_
     note(L, r);
     scen_preset preset = PRESET_VIRTIO;
     if (r == BS_OK) {
-        static const scen_preset all[] = {PRESET_VIRTIO, PRESET_VMWARE, PRESET_HYPERV, PRESET_XEN};
         bool found = false;
-        for (size_t i = 0; i < 4; i++)
-            if (strcmp(driver, scen_preset_name(all[i])) == 0) preset = all[i], found = true;
+        for (size_t i = 0; i < N_PRESETS; i++)
+            if (strcmp(driver, preset_rows[i].name) == 0) preset = (scen_preset)i, found = true;
         if (!found) {
             char dp[CFG_PATH_MAX];
             cfg_path_key(dp, path, "driver");
@@ -888,7 +877,7 @@ static void finish_vm(loader *L, const vm_entry *e, scen_vm *v) {
     } else {
         v->start_memory = v->memory;
     }
-    /* model.md: a disabled balloon keeps A = T = M; start_memory does not apply. */
+    /* docs/model.md: a disabled balloon keeps A = T = M; start_memory does not apply. */
     if (!v->balloon.enabled) v->start_memory = v->memory;
 }
 

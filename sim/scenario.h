@@ -1,7 +1,7 @@
 /* scenario.h -- a scenario file, loaded, validated and expanded.
  *
  * scen_load() reads the YAML (includes, vm_defaults, --set overrides), checks
- * everything scenario.md says, collects every error, and on success returns a
+ * everything docs/scenarios.md says, collects every error, and on success returns a
  * scen with every host and VM *instance* expanded (counts applied, names
  * assigned, distributions drawn from the seeded streams).  Nothing in a scen
  * changes during a run: the engine keeps run state elsewhere, so one scen can

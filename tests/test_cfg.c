@@ -1,5 +1,5 @@
 /* test_cfg.c -- the YAML tree: positions, limits, duplicates, merge, key
- * paths, typed getters and the exact error text of scenario.md. */
+ * paths, typed getters and the exact error text of docs/scenarios.md. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -2,7 +2,7 @@
  *
  * Runs the built binary (path in $BALLOONSIM, set by `make test`; else
  * ./balloonsim) as a child process with its own cwd and PATH, capturing
- * stdout, stderr and the exit code.  Expectations are cli.md's contract:
+ * stdout, stderr and the exit code.  Expectations are docs/balloonsim.1's contract:
  * exit codes, file names, headers, messages with FILE:LINE:COL. */
 #define _XOPEN_SOURCE 700 /* realpath */
 #include <stdarg.h>

@@ -25,6 +25,12 @@
 #include "sim/decide.h"
 #include "tests/helpers.h"
 
+/* Policies under test, defined in policies/NAME.c (not in pol.h: callers
+ * elsewhere find them by name through the registry). */
+extern const pol_type pol_static;
+extern const pol_type pol_proportional;
+extern const pol_type pol_scripted;
+
 #define KiB 1024LL
 #define MiB (1024LL * KiB)
 #define GiB (1024LL * MiB)
@@ -847,7 +853,7 @@ static void test_binary_errors(void **state) {
     th_proc_free(&p);
 }
 
-/* cli.md's example: proxmox on its snapshot.  Goal 80 % of 16 GiB = 12.8 GiB
+/* docs/decide.md's example: proxmox on its snapshot.  Goal 80 % of 16 GiB = 12.8 GiB
  * used, 10 GiB used now: 2.8 GiB to hand out, one step of maxchange = 100 MiB:
  * 1000 MB + 100 MiB = 1000000000 + 104857600 = 1104857600. */
 static void test_proxmox_example(void **state) {

@@ -1,6 +1,6 @@
-/* test_engine.c -- the model of model.md, case by case, and its properties.
+/* test_engine.c -- the model of docs/model.md, case by case, and its properties.
  *
- * Analytic cases compute the expected value from the formula in model.md
+ * Analytic cases compute the expected value from the formula in docs/model.md
  * independently of the engine (latency + delta/rate, the stall formula), and
  * compare exact nanoseconds where the model promises exactness. */
 #include <setjmp.h>
@@ -25,7 +25,7 @@ static const eng_event *one_event(const th_capture *c, const char *vm, const cha
     return e[0];
 }
 
-/* model.md property 4: a change of delta on a guest with enough free memory is
+/* docs/model.md property 4: a change of delta on a guest with enough free memory is
  * reached exactly latency + delta/rate after it was set. */
 static void target_reached_after_latency_plus_delta_over_rate(void **state)
 {
@@ -398,7 +398,7 @@ static const char *busy_host =
     "       balloon: {driver: vmware, stuck: [{at: 2h, for: 20m}]},\n"
     "       workload: {type: steps, steps: [{at: 0s, size: 2GiB}, {at: 3h, size: 7GiB}]}}]}\n";
 
-/* model.md properties 1 and 2 on every sample of a busy, overcommitted run. */
+/* docs/model.md properties 1 and 2 on every sample of a busy, overcommitted run. */
 static void properties_hold_on_every_sample(void **state)
 {
     (void)state;

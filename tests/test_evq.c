@@ -177,6 +177,28 @@ static void matches_reference_under_random_operations(void **state)
     evq_free(&q);
 }
 
+/* More instants than the pool was sized for: the schedule that finds no free
+ * bucket leaves its node idle and says so (no read before the pool), and what
+ * was queued before stays intact. */
+static void exhausted_pool_is_reported(void **state)
+{
+    (void)state;
+    evq q;
+    assert_int_equal(evq_init(&q, 1), BS_OK);
+    evq_node a, b;
+    evq_node_init(&a, 1);
+    evq_node_init(&b, 2);
+    evq_schedule(&q, &a, 10, EVQ_DRIVER);
+    assert_false(evq_exhausted(&q));
+    evq_schedule(&q, &b, 20, EVQ_DRIVER); /* a second instant: no bucket left */
+    assert_true(evq_exhausted(&q));
+    assert_false(evq_queued(&b));
+    assert_int_equal(q.queued, 1);
+    assert_ptr_equal(evq_pop(&q), &a);
+    assert_null(evq_pop(&q));
+    evq_free(&q);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -186,6 +208,7 @@ int main(void)
         cmocka_unit_test(reschedule_moves_and_renews_sequence),
         cmocka_unit_test(one_instant_is_a_fifo),
         cmocka_unit_test(matches_reference_under_random_operations),
+        cmocka_unit_test(exhausted_pool_is_reported),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

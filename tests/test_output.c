@@ -1,7 +1,7 @@
 /* test_output.c -- the run directory writer (sim/output.c).
  *
  * Scenarios and results are built by hand (no engine), so every expected
- * string below comes from cli.md or from an independent calculation written
+ * string below comes from docs/outputs.md or from an independent calculation written
  * next to it (strtod round trips, digit counts), not from the code under test. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +17,8 @@
 #include <unistd.h>
 
 #include "sim/base/metrics.h"
+#include "sim/base/fsutil.h"
+#include "sim/base/text.h"
 #include "sim/report/output.h"
 #include "tests/helpers.h"
 
@@ -83,19 +85,19 @@ static void test_format_seconds(void **state)
 {
     (void)state;
     char b[40];
-    out_format_seconds(b, 0);
+    txt_format_seconds(b, 0);
     assert_string_equal(b, "0");
-    out_format_seconds(b, 60 * SEC);
+    txt_format_seconds(b, 60 * SEC);
     assert_string_equal(b, "60");
-    out_format_seconds(b, 4100000000LL);
+    txt_format_seconds(b, 4100000000LL);
     assert_string_equal(b, "4.1");
-    out_format_seconds(b, 1);
+    txt_format_seconds(b, 1);
     assert_string_equal(b, "0.000000001");
-    out_format_seconds(b, 250000000);
+    txt_format_seconds(b, 250000000);
     assert_string_equal(b, "0.25");
-    out_format_seconds(b, 1000000001);
+    txt_format_seconds(b, 1000000001);
     assert_string_equal(b, "1.000000001");
-    out_format_seconds(b, 86400LL * SEC);
+    txt_format_seconds(b, 86400LL * SEC);
     assert_string_equal(b, "86400");
 }
 
@@ -103,12 +105,12 @@ static void test_format_seconds_extremes(void **state)
 {
     (void)state;
     char b[40];
-    out_format_seconds(b, -250000000);
+    txt_format_seconds(b, -250000000);
     assert_string_equal(b, "-0.25");
     /* INT64_MAX = 9223372036854775807 ns */
-    out_format_seconds(b, INT64_MAX);
+    txt_format_seconds(b, INT64_MAX);
     assert_string_equal(b, "9223372036.854775807");
-    out_format_seconds(b, INT64_MIN);
+    txt_format_seconds(b, INT64_MIN);
     assert_string_equal(b, "-9223372036.854775808");
 }
 
@@ -139,14 +141,14 @@ static void test_format_double_forms(void **state)
     };
     char b[40];
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        out_format_double(b, cases[i].v);
+        txt_format_double(b, cases[i].v);
         assert_string_equal(b, cases[i].s);
     }
-    out_format_double(b, NAN);
+    txt_format_double(b, NAN);
     assert_string_equal(b, "nan");
-    out_format_double(b, INFINITY);
+    txt_format_double(b, INFINITY);
     assert_string_equal(b, "inf");
-    out_format_double(b, -INFINITY);
+    txt_format_double(b, -INFINITY);
     assert_string_equal(b, "-inf");
 }
 
@@ -187,7 +189,7 @@ static void test_format_double_round_trip_shortest(void **state)
             continue;
         if (i % 3 == 0)
             v = (double)(x % 1000000) / 1000.0; /* typical fractions like 12.345 */
-        out_format_double(b, v);
+        txt_format_double(b, v);
         assert_true(strlen(b) < 40);
         assert_true(strtod(b, NULL) == v || (v == 0 && strtod(b, NULL) == 0));
         /* Shortest: one digit fewer no longer reads back as v. */
@@ -212,9 +214,9 @@ static void test_format_double_ignores_locale(void **state)
         skip(); /* no locale with a decimal comma installed here */
     }
     char b[40];
-    out_format_double(b, 0.25);
+    txt_format_double(b, 0.25);
     char s[40];
-    out_format_seconds(s, 1500000000);
+    txt_format_seconds(s, 1500000000);
     setlocale(LC_NUMERIC, "C");
     assert_string_equal(b, "0.25");
     assert_string_equal(s, "1.5");
@@ -255,7 +257,7 @@ static void test_summary_json_key_order_and_scopes(void **state)
     fixture fx;
     fixture_init(&fx, "web-1", "node-1");
     char *j = summary_json(&fx);
-    /* Run metrics in cli.md's order: each name found after the previous. */
+    /* Run metrics in docs/outputs.md's order: each name found after the previous. */
     static const char *const order[] = {
         "guest_oom_kills", "host_oom_kills", "downtime_s", "stall_s", "stall_p50", "stall_p95",
         "stall_p99", "pressure_fraction", "relief_p50", "relief_p95", "relief_max", "reach_p50",
@@ -545,9 +547,9 @@ static void test_out_mkdirs(void **state)
     (void)state;
     char *tmp = th_make_tmpdir("output");
     char *dir = th_path(tmp, "x//y/z/");
-    assert_int_equal(out_mkdirs(dir), BS_OK);
+    assert_int_equal(fs_mkdirs(dir), BS_OK);
     assert_true(th_exists(tmp, "x/y/z"));
-    assert_int_equal(out_mkdirs(dir), BS_OK); /* already there: fine */
+    assert_int_equal(fs_mkdirs(dir), BS_OK); /* already there: fine */
     th_rm_rf(tmp);
     free(dir);
     free(tmp);

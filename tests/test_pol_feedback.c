@@ -25,6 +25,11 @@
 #include "sim/base/cfg.h"
 #include "sim/scenario.h"
 
+/* Policies under test, defined in policies/NAME.c (not in pol.h: callers
+ * elsewhere find them by name through the registry). */
+extern const pol_type pol_proportional;
+extern const pol_type pol_feedback;
+
 #define MiB (1024LL * 1024)
 #define GiB (1024LL * MiB)
 #define SEC BS_NS_PER_S
@@ -319,7 +324,7 @@ static char *dump_state(void *state) {
 }
 
 
-/* Lending: memory a guest never touched costs the host nothing (model.md,
+/* Lending: memory a guest never touched costs the host nothing (docs/model.md,
  * host residency), so idle guests keep up to their whole memory while the
  * host's free memory could back any one of them bursting alone -- even
  * though their sizes add up to more than the pool. */

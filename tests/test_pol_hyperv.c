@@ -32,6 +32,10 @@
 #include "sim/scenario.h"
 #include "tests/helpers.h"
 
+/* Policies under test, defined in policies/NAME.c (not in pol.h: callers
+ * elsewhere find them by name through the registry). */
+extern const pol_type pol_hyperv;
+
 #define KiB 1024LL
 #define MiB (1024LL * KiB)
 #define GiB (1024LL * MiB)

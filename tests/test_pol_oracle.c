@@ -25,6 +25,11 @@
 #include "sim/base/cfg.h"
 #include "sim/scenario.h"
 
+/* Policies under test, defined in policies/NAME.c (not in pol.h: callers
+ * elsewhere find them by name through the registry). */
+extern const pol_type pol_feedback;
+extern const pol_type pol_oracle;
+
 #define MiB (1024LL * 1024)
 #define GiB (1024LL * MiB)
 #define SEC BS_NS_PER_S

@@ -6,7 +6,7 @@
  *     compute_alg1) and absim() (runs repeated, each result applied, until
  *     nothing moves) case, with its VMs and numbers as written there
  *     (MB() and GB() are powers of ten in that script);
- *   - cli.md's `decide` example (goal 2.8 GiB, one step of 100 MiB);
+ *   - docs/decide.md's `decide` example (goal 2.8 GiB, one step of 100 MiB);
  *   - hand calculations from PVE/AutoBalloon.pm and PVE/Service/pvestatd.pm
  *     written next to the other cases (Python floats, which are Perl's NVs,
  *     for the one floating-point case).
@@ -30,6 +30,10 @@
 #include "policies/pol.h"
 #include "sim/base/cfg.h"
 #include "sim/scenario.h"
+
+/* Policies under test, defined in policies/NAME.c (not in pol.h: callers
+ * elsewhere find them by name through the registry). */
+extern const pol_type pol_proxmox;
 
 #define KiB 1024LL
 #define MiB (1024LL * KiB)
@@ -211,7 +215,7 @@ static void test_balloontest_status3_grow_then_shrink(void **s) {
 /* ------------------------------------------------------------------ */
 /* pvestatd: goal, dead band, maxchange                                */
 
-/* cli.md: host 16 GiB with 6 GiB available, vm100 at its 1000 MB minimum
+/* docs/decide.md: host 16 GiB with 6 GiB available, vm100 at its 1000 MB minimum
  * (max 2000 MB, shares 2000): goal = int(16 GiB * 80 / 100 - 10 GiB) =
  * 3006477107 bytes (2.8 GiB), one step of 100 MiB: 10^9 + 104857600. */
 static void test_cli_example(void **s) {
@@ -225,7 +229,7 @@ static void test_cli_example(void **s) {
     assert_int_equal(t, 1104857600);
     teardown_run(&r);
 
-    /* cli.md's --set maxchange=100MB target=80%: a step of 10^8 bytes */
+    /* docs/decide.md's --set maxchange=100MB target=80%: a step of 10^8 bytes */
     r = setup("{maxchange: 100MB, target: 80%}");
     decide(&r, &h, &v, 1, &t);
     assert_int_equal(t, MB(1000) + MB(100));

@@ -31,6 +31,10 @@
 #include "sim/base/cfg.h"
 #include "sim/scenario.h"
 
+/* Policies under test, defined in policies/NAME.c (not in pol.h: callers
+ * elsewhere find them by name through the registry). */
+extern const pol_type pol_squeeze;
+
 #define KiB 1024LL
 #define MiB (1024LL * KiB)
 #define GiB (1024LL * MiB)

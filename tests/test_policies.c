@@ -18,6 +18,12 @@
 #include "sim/base/cfg.h"
 #include "sim/scenario.h"
 
+/* Policies under test, defined in policies/NAME.c (not in pol.h: callers
+ * elsewhere find them by name through the registry). */
+extern const pol_type pol_static;
+extern const pol_type pol_proportional;
+extern const pol_type pol_scripted;
+
 #define KiB 1024LL
 #define MiB (1024LL * KiB)
 #define GiB (1024LL * MiB)

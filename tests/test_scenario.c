@@ -1,4 +1,4 @@
-/* test_scenario.c -- loading scenario files (scenario.md): defaults, names
+/* test_scenario.c -- loading scenario files (docs/scenarios.md): defaults, names
  * and counts, vm_defaults, includes, overrides, policy and sweep blocks, and
  * every careless input with its file:line:col and key path, all errors of a
  * file in one pass. */

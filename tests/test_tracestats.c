@@ -536,7 +536,7 @@ static void test_command_refuses_mixing_fractions_and_bytes(void **state)
 static void test_command_usage(void **state)
 {
     (void)state;
-    /* Exit codes of cli.md: 2 for bad usage and bad input, 0 for --help. */
+    /* Exit codes of docs/outputs.md: 2 for bad usage and bad input, 0 for --help. */
     char *a1[] = {"balloonsim", "trace-stats", NULL};
     assert_int_equal(cli_main(2, a1), BS_ERR_INPUT);
     char *a2[] = {"balloonsim", "trace-stats", "--trace-format", "xml", BITBRAINS, NULL};

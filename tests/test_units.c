@@ -1,4 +1,4 @@
-/* test_units.c -- the value syntax of scenario.md: every unit, limits, bad text.
+/* test_units.c -- the value syntax of docs/scenarios.md: every unit, limits, bad text.
  * Expected values are computed here from the unit definitions (2^30, 10^9,
  * 3600 s, ...), never copied from the parser's output. */
 #include <setjmp.h>

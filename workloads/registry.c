@@ -5,7 +5,7 @@
  * the same for every type: finding the type from `type:`, checking unknown
  * keys of nested mappings (sum parts, a `cache:` workload -- nobody else sees
  * those), giving each generator its own random stream keyed by VM name and
- * purpose (common random numbers, model.md), and clamping demand to >= 0. */
+ * purpose (common random numbers, docs/model.md), and clamping demand to >= 0. */
 #include "workloads/wl.h"
 
 #include "sim/base/rng.h"
@@ -26,6 +26,12 @@ struct wl_gen {
     gsl_rng *rng; /* owned; the state borrows it */
     bs_time last_t; /* t never decreases (asserted) */
 };
+
+/* Each defined in workloads/NAME.c: adding a type is its file plus its
+ * name here and in `types`. */
+extern const wl_type wl_type_constant, wl_type_steps, wl_type_diurnal, wl_type_onoff,
+    wl_type_spikes, wl_type_randomwalk, wl_type_leak, wl_type_trace, wl_type_sum,
+    wl_type_fleet;
 
 static const wl_type *const types[] = {
     &wl_type_constant, &wl_type_steps,   &wl_type_diurnal, &wl_type_onoff, &wl_type_spikes,

@@ -2,7 +2,7 @@
  *
  * Each spike adds `size` pages for `length`; spikes that overlap add up.  The
  * rate is a count per time, written "3/h", "1/30m", "0.5/d" (COUNT/UNIT with a
- * bare unit s, m, h, d, ... or COUNT/TIME with any time of scenario.md).
+ * bare unit s, m, h, d, ... or COUNT/TIME with any time of docs/scenarios.md).
  *
  * Active spikes sit in a binary min-heap on their end time whose capacity is
  * fixed at instantiate (the hot path must not allocate): the mean number in

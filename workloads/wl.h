@@ -88,10 +88,7 @@ void wl_gen_free(wl_gen *g);
 
 /* ---- for the type implementations (workloads/NAME.c) ---- */
 
-/* The built-in types, registered by name in registry.c. */
-extern const wl_type wl_type_constant, wl_type_steps, wl_type_diurnal, wl_type_onoff,
-    wl_type_spikes, wl_type_randomwalk, wl_type_leak, wl_type_trace, wl_type_sum,
-    wl_type_fleet;
+/* The built-in types are declared and registered by name in registry.c only. */
 
 /* Continuous shapes (diurnal, leak, linear traces) change at most this often. */
 #define WL_STEP (60 * BS_NS_PER_S)

@@ -1,7 +1,7 @@
 /* bs.h -- types and constants shared by every balloonsim module.
  *
  * Memory is counted in 4 KiB pages (bs_pages) and time in integer nanoseconds
- * (bs_time), as model.md requires: integer time never drifts over a long run and
+ * (bs_time), as docs/model.md requires: integer time never drifts over a long run and
  * page counts keep host accounting exact.  Fallible functions return a bs_rc and
  * callers thread it (SQLite style); nothing below main() calls exit(). */
 #ifndef BS_H
@@ -20,7 +20,7 @@ typedef int64_t bs_pages; /* 4 KiB pages */
 #define BS_NS_PER_S 1000000000LL
 #define BS_TIME_NEVER INT64_MAX
 
-/* Return codes double as the process exit codes of cli.md. */
+/* Return codes double as the process exit codes of docs/outputs.md. */
 typedef enum bs_rc {
     BS_OK = 0,
     BS_FAIL_CONDITION = 1, /* --fail-if held, or plan found nothing */

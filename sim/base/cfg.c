@@ -25,7 +25,7 @@
 #include <unistd.h>
 #include <yaml.h>
 
-#define CFG_MAX_FILE_BYTES (64LL << 20) /* scenario.md limits */
+#define CFG_MAX_FILE_BYTES (64LL << 20) /* docs/scenarios.md limits */
 #define CFG_MAX_DEPTH 64
 #define CFG_MAX_NODES 10000000 /* per doc */
 #define CFG_MAX_ALIAS_NODES 1000000 /* nodes made by expanding aliases, per doc */

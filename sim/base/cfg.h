@@ -5,7 +5,7 @@
  * `--set PATH=VALUE`, sweep variations, then typed reading with validation.
  * Each node remembers file, line and column so that every error can name them.
  *
- * Validation collects errors instead of stopping at the first (scenario.md):
+ * Validation collects errors instead of stopping at the first (docs/scenarios.md):
  * typed getters record a message in cfg_ctx.errs and return BS_ERR_INPUT, the
  * caller carries on.  Getters mark the entries they read as used;
  * cfg_check_unknown() then reports every key nobody read (typos must not pass).
@@ -63,7 +63,7 @@ void cfg_doc_free(cfg_doc *doc);
 /* The doc's copy of a file name (or "--set"-like origin); NULL when out of
  * memory.  Node file pointers are always interned. */
 const char *cfg_intern(cfg_doc *doc, const char *name);
-/* Parse a file (limits of scenario.md: 64 MiB, depth 64, duplicate keys are
+/* Parse a file (limits of docs/scenarios.md: 64 MiB, depth 64, duplicate keys are
  * errors).  An empty file yields an empty map and an error at line 1 is left
  * to the caller (scenario.c reports missing keys at the root map). */
 bs_rc cfg_parse_file(cfg_doc *doc, const char *path, cfg_errs *errs, cfg_node **root);

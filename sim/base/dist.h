@@ -1,4 +1,4 @@
-/* dist.h -- the distribution values of scenario.md.
+/* dist.h -- the distribution values of docs/scenarios.md.
  *
  * `{dist: lognormal, median: 1GiB, sigma: 0.5}` and friends; a plain scalar is a
  * constant.  Parameters take the unit of the field (unit_kind), converted to the

@@ -1,4 +1,4 @@
-/* metrics.c -- the metric table of cli.md and the order statistics over it.
+/* metrics.c -- the metric table of docs/outputs.md and the order statistics over it.
  *
  * The table is the single place that names metrics: summary.json keys, text
  * tables, and (later) --fail-if/--slo expressions all read it, so a metric

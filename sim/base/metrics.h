@@ -1,8 +1,8 @@
-/* metrics.h -- the metrics of cli.md: names, units, and a run's values.
+/* metrics.h -- the metrics of docs/outputs.md: names, units, and a run's values.
  *
  * Accumulation happens in the engine (it owns the piecewise-linear state and
  * integrates it exactly between events); this header is the shared vocabulary:
- * the table of metric names in cli.md order, and met_values, one set of values
+ * the table of metric names in docs/outputs.md order, and met_values, one set of values
  * for the run, a host or a VM.  `present[i] == false` prints as null. */
 #ifndef BS_METRICS_H
 #define BS_METRICS_H

@@ -1,6 +1,6 @@
 /* rng.h -- seeded random streams, one per VM and purpose.
  *
- * Common random numbers (model.md): a VM's demand may depend only on the
+ * Common random numbers (docs/model.md): a VM's demand may depend only on the
  * scenario seed and the VM itself, never on the policy or on other VMs.  A
  * stream is therefore keyed by (seed, VM instance name, purpose) and not by any
  * index, so adding a VM to a scenario leaves every other VM's draws unchanged.

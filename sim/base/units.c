@@ -1,4 +1,4 @@
-/* units.c -- parsing and formatting of the value syntax of scenario.md.
+/* units.c -- parsing and formatting of the value syntax of docs/scenarios.md.
  *
  * Why a hand-written scanner instead of strtod() alone: strtod accepts hex,
  * "inf", "nan" and leading blanks, none of which a scenario may contain, and
@@ -9,7 +9,7 @@
  * Unit suffixes are matched case-insensitively (4gib, 4Gb): users copy sizes
  * from tools that disagree on case, and no two units of one kind differ only
  * by case ("m" is MiB in a size and minutes in a time; the kind decides).
- * Decimal units (KB, MB, GB) are powers of ten, as in scenario.md.
+ * Decimal units (KB, MB, GB) are powers of ten, as in docs/scenarios.md.
  *
  * Everything here is pure: no allocation, no global state. */
 #include "sim/base/units.h"

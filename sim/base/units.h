@@ -1,4 +1,4 @@
-/* units.h -- the value syntax of scenario.md: sizes, times, rates, fractions.
+/* units.h -- the value syntax of docs/scenarios.md: sizes, times, rates, fractions.
  *
  * Parsing is strict and pure (no allocation, no global state) so that the same
  * text always gives the same value, and errors can be reported by the caller with

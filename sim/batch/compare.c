@@ -9,13 +9,14 @@
  *   and a committed baseline is a file a reviewer can read.  It is read with
  *   the scenario loader's YAML tree (JSON is YAML), which brings
  *   FILE:LINE:COL messages for free; numbers are parsed with strtod from the
- *   shortest round-trip text out_format_double wrote, so they come back
+ *   shortest round-trip text txt_format_double wrote, so they come back
  *   exactly.
  * - Ranking is lexicographic on criteria of means; a criterion that sums
  *   metrics ("guest_oom_kills+host_oom_kills") lets the default objective
  *   be written in the same syntax as --rank-by.  A mean that does not exist
  *   ranks last (nothing measured is not better than something measured). */
 #include "sim/batch/compare.h"
+#include "sim/base/text.h"
 
 #include "sim/report/output.h"
 
@@ -578,7 +579,7 @@ static void json_string_list(FILE *f, char *const *l, size_t n)
     for (size_t i = 0; i < n; i++) {
         if (i)
             fputs(", ", f);
-        out_json_string(f, l[i]);
+        txt_json_string(f, l[i]);
     }
     fputs("]", f);
 }
@@ -586,7 +587,7 @@ static void json_string_list(FILE *f, char *const *l, size_t n)
 static bs_rc write_json(FILE *f, const cmp_report *r)
 {
     fputs("{\n  \"version\": ", f);
-    out_json_string(f, r->version ? r->version : BS_VERSION);
+    txt_json_string(f, r->version ? r->version : BS_VERSION);
     fputs(",\n  \"seeds\": [", f);
     for (size_t i = 0; i < r->n_seeds; i++)
         fprintf(f, "%s%" PRIu64, i ? ", " : "", r->seeds[i]);
@@ -598,7 +599,7 @@ static bs_rc write_json(FILE *f, const cmp_report *r)
         cmp_key_text(&r->keys[k], name, sizeof name);
         if (k)
             fputs(", ", f);
-        out_json_string(f, name);
+        txt_json_string(f, name);
     }
     fputs("],\n  \"sets\": ", f);
     json_string_list(f, r->sets, r->n_sets);
@@ -612,9 +613,9 @@ static bs_rc write_json(FILE *f, const cmp_report *r)
             return BS_ERR_INTERNAL;
         }
         fprintf(f, "%s\n    {\n      \"name\": ", s ? "," : "");
-        out_json_string(f, sc->name);
+        txt_json_string(f, sc->name);
         fputs(",\n      \"file\": ", f);
-        out_json_string(f, sc->file);
+        txt_json_string(f, sc->file);
         fputs(",\n      \"results\": ", f);
         tab_write_json(f, &t, "      ");
         fputs("\n    }", f);

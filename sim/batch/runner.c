@@ -27,6 +27,8 @@
  *   writes it (output.c), with run.json's command line being the equivalent
  *   `balloonsim run ...` command, so any run of a batch can be repeated alone. */
 #include "sim/batch/runner.h"
+#include "sim/base/fsutil.h"
+#include "sim/base/text.h"
 
 #include "sim/cli/cli.h"
 #include "sim/engine.h"
@@ -211,11 +213,11 @@ static bs_rc write_small(const char *dir, const char *name, const scen *sc, cons
             rc = out_write_summary_json(f, sc, res);
         } else {
             char w[40];
-            out_format_double(w, wall);
+            txt_format_double(w, wall);
             fputs("{\n  \"version\": ", f);
-            out_json_string(f, BS_VERSION);
+            txt_json_string(f, BS_VERSION);
             fputs(",\n  \"command_line\": ", f);
-            out_json_string(f, cmdline ? cmdline : "");
+            txt_json_string(f, cmdline ? cmdline : "");
             fprintf(f, ",\n  \"wall_time_s\": %s,\n  \"events\": %" PRIu64 "\n}\n", w, res->events);
         }
         bool bad = ferror(f) != 0;
@@ -244,7 +246,7 @@ static bs_rc run_with_outputs(const run_job *job, const scen *sc, eng_result *re
     if (job->out_dir == NULL) {
         rc = eng_run(sc, poll_wrap(&ps, NULL), res);
     } else if (job->summary_only) {
-        rc = out_mkdirs(job->out_dir);
+        rc = fs_mkdirs(job->out_dir);
         double t0 = now_s();
         if (rc == BS_OK)
             rc = eng_run(sc, poll_wrap(&ps, NULL), res);

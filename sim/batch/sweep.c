@@ -21,6 +21,8 @@
  * - Every table and plot is built from run directories (see sweep.h), and
  *   ordered by the values, never by completion order or -j. */
 #include "sim/batch/sweep.h"
+#include "sim/base/fsutil.h"
+#include "sim/base/text.h"
 #include "plots/plot.h"
 
 #include "sim/batch/compare.h"
@@ -817,15 +819,6 @@ void swp_job_free(run_job *job)
 
 /* ---------------------------------------------------------------- files */
 
-static char *path_join(const char *dir, const char *name)
-{
-    size_t ld = strlen(dir), ln = strlen(name);
-    char *p = malloc(ld + ln + 2);
-    if (p != NULL)
-        snprintf(p, ld + ln + 2, "%s%s%s", dir, ld && dir[ld - 1] == '/' ? "" : "/", name);
-    return p;
-}
-
 bs_rc swp_write_file(const char *path, bs_rc (*fill)(FILE *f, void *ctx), void *ctx)
 {
     const char *slash = strrchr(path, '/');
@@ -874,35 +867,35 @@ static bs_rc fill_params(FILE *f, void *vctx)
     uint64_t seed;
     swp_grid_job(g, c->job, idx, &seed);
     fputs("{\n  \"id\": ", f);
-    out_json_string(f, c->id);
+    txt_json_string(f, c->id);
     fputs(",\n  \"scenario\": ", f);
-    out_json_string(f, c->ident->name);
+    txt_json_string(f, c->ident->name);
     fprintf(f, ",\n  \"content\": \"%016" PRIx64 "\",\n  \"version\": ", c->ident->content);
-    out_json_string(f, BS_VERSION);
+    txt_json_string(f, BS_VERSION);
     fprintf(f, ",\n  \"seed\": %" PRIu64 ",\n  \"set\": {", seed);
     for (size_t i = 0; i < g->n_axes; i++) {
         fprintf(f, "%s\n    ", i ? "," : "");
-        out_json_string(f, g->axes[i].path);
+        txt_json_string(f, g->axes[i].path);
         fputs(": ", f);
-        out_json_string(f, g->axes[i].values[idx[i]]);
+        txt_json_string(f, g->axes[i].values[idx[i]]);
     }
     fprintf(f, "%s},\n  \"fixed\": [", g->n_axes ? "\n  " : "");
     for (size_t i = 0; i < c->n_fixed; i++) {
         char buf[CFG_PATH_MAX + 512];
         snprintf(buf, sizeof buf, "%s=%s", swp_canonical_path(c->fixed[i].path), c->fixed[i].value);
         fputs(i ? ", " : "", f);
-        out_json_string(f, buf);
+        txt_json_string(f, buf);
     }
     fprintf(f, "],\n  \"grid\": {\n    \"signature\": \"%016" PRIx64 "\",\n    \"job\": %zu,\n"
                "    \"jobs\": %zu,\n    \"seeds\": %" PRIu64 ",\n    \"axes\": [",
             swp_grid_signature(g), c->job, g->jobs, g->seeds);
     for (size_t i = 0; i < g->n_axes; i++) {
         fprintf(f, "%s\n      {\"path\": ", i ? "," : "");
-        out_json_string(f, g->axes[i].path);
+        txt_json_string(f, g->axes[i].path);
         fputs(", \"values\": [", f);
         for (size_t j = 0; j < g->axes[i].n; j++) {
             fputs(j ? ", " : "", f);
-            out_json_string(f, g->axes[i].values[j]);
+            txt_json_string(f, g->axes[i].values[j]);
         }
         fputs("]}", f);
     }
@@ -913,10 +906,10 @@ static bs_rc fill_params(FILE *f, void *vctx)
 bs_rc swp_write_params(const char *run_dir, const swp_ident *ident, const swp_grid *g, size_t job,
                        const swp_set *fixed, size_t n_fixed, const char *id)
 {
-    bs_rc rc = out_mkdirs(run_dir);
+    bs_rc rc = fs_mkdirs(run_dir);
     if (rc != BS_OK)
         return rc;
-    char *path = path_join(run_dir, "params.json");
+    char *path = fs_path_join(run_dir, "params.json");
     if (path == NULL)
         return BS_ERR_INTERNAL;
     params_ctx c = {ident, g, job, fixed, n_fixed, id};
@@ -927,7 +920,7 @@ bs_rc swp_write_params(const char *run_dir, const swp_ident *ident, const swp_gr
 
 bool swp_run_complete(const char *run_dir)
 {
-    char *p = path_join(run_dir, "params.json"), *s = path_join(run_dir, "summary.json");
+    char *p = fs_path_join(run_dir, "params.json"), *s = fs_path_join(run_dir, "summary.json");
     bool ok = p && s && access(p, F_OK) == 0 && access(s, F_OK) == 0;
     free(p);
     free(s);
@@ -1113,7 +1106,7 @@ static bs_rc read_summary(const char *file, swp_run *r, char *err, size_t len)
 bs_rc swp_read_run(const char *run_dir, swp_run *out, char *err, size_t err_len)
 {
     *out = (swp_run){0};
-    char *p = path_join(run_dir, "params.json"), *s = path_join(run_dir, "summary.json");
+    char *p = fs_path_join(run_dir, "params.json"), *s = fs_path_join(run_dir, "summary.json");
     bs_rc rc = p && s ? BS_OK : BS_ERR_INTERNAL;
     if (rc == BS_OK && access(p, F_OK) != 0) {
         errf(err, err_len, "%s: missing (not a run directory of a sweep)", p);
@@ -1667,7 +1660,7 @@ static void json_list(FILE *f, char *const *l, size_t n)
     fputs("[", f);
     for (size_t i = 0; i < n; i++) {
         fputs(i ? ", " : "", f);
-        out_json_string(f, l[i]);
+        txt_json_string(f, l[i]);
     }
     fputs("]", f);
 }
@@ -1681,7 +1674,7 @@ static bs_rc write_json(FILE *f, const swp_result *r)
         return BS_ERR_INTERNAL;
     }
     fputs("{\n  \"scenario\": ", f);
-    out_json_string(f, r->scenario);
+    txt_json_string(f, r->scenario);
     fputs(",\n  \"axes\": ", f);
     json_list(f, r->axes, r->n_axes);
     fputs(",\n  \"fixed\": ", f);
@@ -1807,7 +1800,7 @@ static void gp_number(FILE *f, double v)
         fputs("NaN", f);
         return;
     }
-    out_format_double(buf, v);
+    txt_format_double(buf, v);
     fputs(buf, f);
 }
 
@@ -1975,10 +1968,10 @@ bs_rc swp_write_outputs(const char *dir, const swp_result *r, const met_id *show
                  {"sweep.md", SWP_FMT_MARKDOWN},
                  {"sweep.json", SWP_FMT_JSON},
                  {"sweep.csv", SWP_FMT_CSV}};
-    char *pdir = path_join(dir, "plots");
-    bs_rc rc = pdir ? out_mkdirs(pdir) : BS_ERR_INTERNAL;
+    char *pdir = fs_path_join(dir, "plots");
+    bs_rc rc = pdir ? fs_mkdirs(pdir) : BS_ERR_INTERNAL;
     for (size_t i = 0; rc == BS_OK && i < sizeof files / sizeof files[0]; i++) {
-        char *path = path_join(dir, files[i].name);
+        char *path = fs_path_join(dir, files[i].name);
         table_ctx c = {r, files[i].fmt, shown, n_shown};
         rc = path ? swp_write_file(path, fill_table, &c) : BS_ERR_INTERNAL;
         free(path);
@@ -1994,7 +1987,7 @@ bs_rc swp_write_outputs(const char *dir, const swp_result *r, const met_id *show
         for (int e = 0; e < 2; e++) {
             char name[80];
             snprintf(name, sizeof name, "%s%s", met_info_get((met_id)id)->name, ext[e]);
-            char *path = path_join(pdir, name);
+            char *path = fs_path_join(pdir, name);
             if (path == NULL)
                 rc = BS_ERR_INTERNAL;
             else
@@ -2006,7 +1999,7 @@ bs_rc swp_write_outputs(const char *dir, const swp_result *r, const met_id *show
     for (size_t m = 0; rc == BS_OK && r->n_axes > 0 && m < n_shown; m++) {
         char name[80];
         snprintf(name, sizeof name, "%s.gp", met_info_get(shown[m])->name);
-        char *path = path_join(pdir, name);
+        char *path = fs_path_join(pdir, name);
         plot_ctx c = {r, shown[m]};
         rc = path ? swp_write_file(path, fill_plot, &c) : BS_ERR_INTERNAL;
         free(path);

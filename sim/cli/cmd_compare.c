@@ -17,6 +17,7 @@
  *   formats are written to DIR as well, so a CI job can print text for the
  *   log and still archive json and markdown. */
 #include "sim/cli/cmd_compare.h"
+#include "sim/base/fsutil.h"
 
 #include "plots/compare_plot.h"
 #include "sim/batch/compare.h"
@@ -336,15 +337,6 @@ static bs_rc write_file(const char *path, const cmp_report *r, int what)
     return rc;
 }
 
-static char *join(const char *dir, const char *name)
-{
-    size_t ld = strlen(dir), len = ld + strlen(name) + 2;
-    char *p = malloc(len);
-    if (p)
-        snprintf(p, len, "%s%s%s", dir, ld && dir[ld - 1] == '/' ? "" : "/", name);
-    return p;
-}
-
 static bs_rc write_reports(const char *dir, const cmp_report *r)
 {
     static const struct {
@@ -353,9 +345,9 @@ static bs_rc write_reports(const char *dir, const cmp_report *r)
     } files[] = {{"compare.txt", CMP_TEXT}, {"compare.md", CMP_MARKDOWN},
                  {"compare.json", CMP_JSON}, {"compare.csv", CMP_CSV},
                  {"report.md", -1}};
-    bs_rc rc = out_mkdirs(dir);
+    bs_rc rc = fs_mkdirs(dir);
     for (size_t i = 0; i < sizeof files / sizeof files[0] && rc == BS_OK; i++) {
-        char *path = join(dir, files[i].name);
+        char *path = fs_path_join(dir, files[i].name);
         rc = path ? write_file(path, r, files[i].what) : BS_ERR_INTERNAL;
         free(path);
     }
@@ -426,7 +418,7 @@ static int run_compare(const opts *o, expr *fail_if, const cmp_key *keys, size_t
         rc = check_scenarios(o, info);
     /* the input is good: a DIR that cannot be made fails now, not per run */
     if (rc == BS_OK)
-        rc = out_mkdirs(o->dir);
+        rc = fs_mkdirs(o->dir);
 
     /* jobs: scenario-major, then policy, then seed */
     for (size_t i = 0; rc == BS_OK && i < n; i++) {

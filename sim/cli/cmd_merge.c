@@ -12,6 +12,7 @@
  *   that never finished, are listed on stderr and the table shows what
  *   exists (its runs column says how many seeds each point has). */
 #include "sim/cli/cmd_sweep.h"
+#include "sim/base/fsutil.h"
 
 #include "sim/report/output.h"
 #include "plots/plot.h"
@@ -37,18 +38,9 @@ typedef struct runs_acc {
     char first_unfinished[1024];
 } runs_acc;
 
-static char *join(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    char *p = malloc(la + lb + 2);
-    if (p != NULL)
-        snprintf(p, la + lb + 2, "%s%s%s", a, la && a[la - 1] == '/' ? "" : "/", b);
-    return p;
-}
-
 static bool exists(const char *dir, const char *name, bool want_dir)
 {
-    char *p = join(dir, name);
+    char *p = fs_path_join(dir, name);
     struct stat st;
     bool ok = p && stat(p, &st) == 0 && (want_dir ? S_ISDIR(st.st_mode) : S_ISREG(st.st_mode));
     free(p);
@@ -89,7 +81,7 @@ static int cmp_name(const void *a, const void *b)
  * it, messages do). */
 static bs_rc add_sweep_dir(runs_acc *acc, const char *dir)
 {
-    char *runs = join(dir, "runs");
+    char *runs = fs_path_join(dir, "runs");
     DIR *d = runs ? opendir(runs) : NULL;
     if (d == NULL) {
         if (runs)
@@ -123,7 +115,7 @@ static bs_rc add_sweep_dir(runs_acc *acc, const char *dir)
     if (names != NULL)
         qsort(names, n, sizeof *names, cmp_name);
     for (size_t i = 0; i < n; i++) {
-        char *p = rc == BS_OK ? join(runs, names[i]) : NULL;
+        char *p = rc == BS_OK ? fs_path_join(runs, names[i]) : NULL;
         if (rc == BS_OK && p == NULL)
             rc = BS_ERR_INTERNAL;
         if (rc == BS_OK && exists(p, "params.json", false))

@@ -16,6 +16,8 @@
  *   SLO, the worst seed's value and its distance to the threshold at the
  *   answer and at answer + 1 (where it fails). */
 #include "sim/cli/cmd_plan.h"
+#include "sim/base/fsutil.h"
+#include "sim/base/text.h"
 
 #include "sim/cli/cmd_sweep.h"
 #include "sim/report/output.h"
@@ -399,7 +401,7 @@ static void json_num(FILE *f, double v)
         fputs("null", f);
         return;
     }
-    out_format_double(buf, v);
+    txt_format_double(buf, v);
     fputs(buf, f);
 }
 
@@ -417,9 +419,9 @@ static void json_margins(FILE *f, const plan *p, const plan_eval *ev)
         plan_margin_of(&p->cmps[i], ev, &m);
         cmp_text(&p->cmps[i], t, sizeof t);
         fprintf(f, "%s\n      {\"condition\": ", i ? "," : "");
-        out_json_string(f, t);
+        txt_json_string(f, t);
         fputs(", \"metric\": ", f);
-        out_json_string(f, met_info_get(p->cmps[i].metric)->name);
+        txt_json_string(f, met_info_get(p->cmps[i].metric)->name);
         fputs(", \"threshold\": ", f);
         json_num(f, p->cmps[i].threshold);
         fputs(", \"worst\": ", f);
@@ -435,24 +437,24 @@ static bs_rc write_json(FILE *f, const plan *p, bool found, int64_t answer)
 {
     char v[64];
     fputs("{\n  \"scenario\": ", f);
-    out_json_string(f, p->x.ident.name);
+    txt_json_string(f, p->x.ident.name);
     fputs(",\n  \"path\": ", f);
-    out_json_string(f, p->path);
+    txt_json_string(f, p->path);
     fprintf(f, ",\n  \"lo\": %" PRId64 ",\n  \"hi\": %" PRId64 ",\n  \"unit\": ", p->lo, p->hi);
-    out_json_string(f, p->suffix);
+    txt_json_string(f, p->suffix);
     fprintf(f, ",\n  \"seeds\": %" PRIu64 ",\n  \"fixed\": [", p->seeds);
     for (size_t i = 0; i < p->x.n_fixed; i++) {
         char s[CFG_PATH_MAX + 512];
         snprintf(s, sizeof s, "%s=%s", swp_canonical_path(p->x.fixed[i].path), p->x.fixed[i].value);
         fputs(i ? ", " : "", f);
-        out_json_string(f, s);
+        txt_json_string(f, s);
     }
     fputs("],\n  \"slo\": ", f);
-    out_json_string(f, p->slo_text);
+    txt_json_string(f, p->slo_text);
     if (found) {
         value_text(p, answer, v, sizeof v);
         fprintf(f, ",\n  \"answer\": %" PRId64 ",\n  \"answer_value\": ", answer);
-        out_json_string(f, v);
+        txt_json_string(f, v);
     } else {
         fputs(",\n  \"answer\": null,\n  \"answer_value\": null", f);
     }
@@ -525,14 +527,14 @@ static bs_rc fill_plot(FILE *f, void *vctx)
             char b[40];
             fprintf(f, "%" PRId64 " ", order[i]->value);
             if (isfinite(m.worst)) {
-                out_format_double(b, m.worst / div);
+                txt_format_double(b, m.worst / div);
                 fputs(b, f);
             } else {
                 fputs("NaN", f);
             }
             putc(' ', f);
             if (n > 0) {
-                out_format_double(b, sum / (double)n / div);
+                txt_format_double(b, sum / (double)n / div);
                 fputs(b, f);
             } else {
                 fputs("NaN", f);
@@ -573,7 +575,7 @@ static bs_rc fill_plot(FILE *f, void *vctx)
         bool bytes = strcmp(info->unit, "bytes") == 0;
         double t = cm->threshold / (bytes ? 1073741824.0 : 1);
         char tb[40], name[160];
-        out_format_double(tb, t);
+        txt_format_double(tb, t);
         cmp_text(cm, name, sizeof name);
         fprintf(f, "set ylabel '%s (%s)'\n", info->name, bytes ? "GiB" : info->unit);
         double ymin = cm->relative ? INFINITY : t, ymax = cm->relative ? -INFINITY : t;
@@ -587,8 +589,8 @@ static bs_rc fill_plot(FILE *f, void *vctx)
         if (!(ymax > ymin)) { /* flat: give gnuplot a range around it */
             double mid = isfinite(ymin) ? ymin : 0;
             char lo[40], hi[40];
-            out_format_double(lo, mid - 1);
-            out_format_double(hi, mid + 1);
+            txt_format_double(lo, mid - 1);
+            txt_format_double(hi, mid + 1);
             fprintf(f, "set yrange [%s:%s]\n", lo, hi);
         } else {
             fputs("set yrange [*:*]\n", f);
@@ -637,7 +639,7 @@ static bs_rc write_files(const plan *p, bool found, int64_t answer)
         snprintf(pdir, len, "%s/plots", p->x.dir);
         snprintf(path, len, "%s/plots/plan.gp", p->x.dir);
         report_ctx c = {p, found, false, answer};
-        rc = out_mkdirs(pdir);
+        rc = fs_mkdirs(pdir);
         if (rc == BS_OK)
             rc = swp_write_file(path, fill_plot, &c);
         if (rc == BS_OK && p->plots) {

@@ -19,6 +19,7 @@
  *   why a resumed sweep, a sweep at -j 1 and a merge of shards print the
  *   same bytes. */
 #include "sim/cli/cmd_sweep.h"
+#include "sim/base/fsutil.h"
 
 #include "sim/report/output.h"
 #include "plots/plot.h"
@@ -61,15 +62,6 @@ bool swp_parse_uint(const char *s, uint64_t max, uint64_t *out)
     return true;
 }
 
-static char *join(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    char *p = malloc(la + lb + 2);
-    if (p != NULL)
-        snprintf(p, la + lb + 2, "%s%s%s", a, la && a[la - 1] == '/' ? "" : "/", b);
-    return p;
-}
-
 char *swp_default_dir(const char *base, const char *name)
 {
     char comp[256];
@@ -79,7 +71,7 @@ char *swp_default_dir(const char *base, const char *name)
     comp[n] = '\0';
     if (strcmp(comp, "") == 0 || strcmp(comp, ".") == 0 || strcmp(comp, "..") == 0)
         snprintf(comp, sizeof comp, "_");
-    return join(base, comp);
+    return fs_path_join(base, comp);
 }
 
 /* ---------------------------------------------------------------- exec */
@@ -201,7 +193,7 @@ char *swp_exec_run_dir(const swp_exec *x, const swp_grid *g, size_t k)
     swp_run_id(&x->ident, sets, n, seed, id);
     free(sets);
     snprintf(rel, sizeof rel, "runs/%s", id);
-    return join(x->dir, rel);
+    return fs_path_join(x->dir, rel);
 }
 
 bs_rc swp_exec_validate(const swp_exec *x, const swp_grid *g, const size_t *which, size_t n)
@@ -317,7 +309,7 @@ bs_rc swp_exec_run(const swp_exec *x, const swp_grid *g, const size_t *which, si
         char id[SWP_ID_LEN + 1], rel[SWP_ID_LEN + 8];
         swp_run_id(&x->ident, sets, ns, seed, id);
         snprintf(rel, sizeof rel, "runs/%s", id);
-        char *dir = join(x->dir, rel);
+        char *dir = fs_path_join(x->dir, rel);
         if (dir == NULL) {
             rc = BS_ERR_INTERNAL;
             break;
@@ -431,7 +423,7 @@ static char *absolute(const char *path)
     char cwd[PATH_MAX];
     if (getcwd(cwd, sizeof cwd) == NULL)
         return NULL;
-    return join(cwd, path);
+    return fs_path_join(cwd, path);
 }
 
 static bs_rc list_jobs(const cli_ctx *cx, const swp_exec *x, const opts *o, const size_t *which,

@@ -14,6 +14,7 @@
  * - text is for reading; json has every number at full precision for scripts
  *   (NaN, a statistic without data, is null). */
 #include "sim/cli/cmd_tracestats.h"
+#include "sim/base/text.h"
 
 #include "sim/report/output.h"
 #include "sim/base/units.h"
@@ -315,7 +316,7 @@ static void jnum(FILE *f, double v)
         return;
     }
     char b[40];
-    out_format_double(b, v);
+    txt_format_double(b, v);
     fputs(b, f);
 }
 
@@ -323,7 +324,7 @@ static void jkey(FILE *f, const char *k, bool *first)
 {
     fputs(*first ? "" : ", ", f);
     *first = false;
-    out_json_string(f, k);
+    txt_json_string(f, k);
     fputs(": ", f);
 }
 
@@ -417,13 +418,13 @@ static void json_vm(FILE *f, const vm *m)
     bool first = true;
     fputc('{', f);
     jkey(f, "file", &first);
-    out_json_string(f, m->path);
+    txt_json_string(f, m->path);
     jkey(f, "format", &first);
-    out_json_string(f, wl_trace_format_name(m->fmt));
+    txt_json_string(f, wl_trace_format_name(m->fmt));
     jkey(f, "column", &first);
-    out_json_string(f, m->s->column ? m->s->column : "");
+    txt_json_string(f, m->s->column ? m->s->column : "");
     jkey(f, "unit", &first);
-    out_json_string(f, m->s->fraction ? "fraction" : "bytes");
+    txt_json_string(f, m->s->fraction ? "fraction" : "bytes");
     jfield(f, "samples", (double)st->n, &first);
     jfield(f, "missing", (double)m->s->missing, &first);
     jfield(f, "start_s", m->s->t0_s, &first);

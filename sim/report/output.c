@@ -1,4 +1,4 @@
-/* output.c -- writes the run directory of cli.md.
+/* output.c -- writes the run directory of docs/outputs.md.
  *
  * Why it looks like this:
  * - Every file goes to a dot-named temporary (".timeseries.csv.tmp") in the
@@ -18,7 +18,9 @@
  *   placed by hand so the locale's decimal point never leaks in). */
 #include "sim/report/output.h"
 
+#include "sim/base/fsutil.h"
 #include "sim/base/metrics.h"
+#include "sim/base/text.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -63,136 +65,7 @@ struct out_run {
 
 /* ---------------------------------------------------------------- numbers */
 
-void out_format_seconds(char buf[40], bs_time t)
-{
-    /* Unsigned magnitude so that INT64_MIN does not overflow on negation. */
-    uint64_t mag = t < 0 ? (uint64_t)0 - (uint64_t)t : (uint64_t)t;
-    uint64_t s = mag / (uint64_t)BS_NS_PER_S, ns = mag % (uint64_t)BS_NS_PER_S;
-    int n = snprintf(buf, 40, "%s%" PRIu64, t < 0 ? "-" : "", s);
-    if (ns == 0)
-        return;
-    char frac[16];
-    snprintf(frac, sizeof frac, "%09" PRIu64, ns);
-    size_t len = 9;
-    while (len > 0 && frac[len - 1] == '0')
-        len--;
-    frac[len] = '\0';
-    snprintf(buf + n, (size_t)(40 - n), ".%s", frac);
-}
-
-/* Digits and decimal exponent of v at `prec` significant digits.  Returns
- * whether they read back as exactly v (strtod sees the same locale as
- * snprintf, so the check holds in any locale). */
-static bool sci_digits(double v, int prec, char digits[24], int *exp10)
-{
-    char tmp[48];
-    snprintf(tmp, sizeof tmp, "%.*e", prec - 1, v);
-    bool exact = strtod(tmp, NULL) == v;
-    size_t nd = 0;
-    const char *p = tmp;
-    if (*p == '-')
-        p++;
-    for (; *p && *p != 'e'; p++)
-        if (*p >= '0' && *p <= '9' && nd < 23)
-            digits[nd++] = *p;
-    digits[nd] = '\0';
-    *exp10 = *p == 'e' ? (int)strtol(p + 1, NULL, 10) : 0;
-    return exact;
-}
-
-void out_format_double(char buf[40], double v)
-{
-    if (isnan(v)) {
-        strcpy(buf, "nan");
-        return;
-    }
-    if (isinf(v)) {
-        strcpy(buf, v < 0 ? "-inf" : "inf");
-        return;
-    }
-    if (v == 0) { /* also -0: "-0" would be a surprise in a table of stalls */
-        strcpy(buf, "0");
-        return;
-    }
-    /* Round-tripping is monotonic in the precision and 17 digits always
-     * suffice for a binary64, so a binary search finds the shortest. */
-    int lo = 1, hi = 17;
-    while (lo < hi) {
-        int mid = (lo + hi) / 2;
-        char d[24];
-        int e;
-        if (sci_digits(v, mid, d, &e))
-            hi = mid;
-        else
-            lo = mid + 1;
-    }
-    char d[24];
-    int e;
-    sci_digits(v, lo, d, &e);
-    int nd = (int)strlen(d);
-    /* Rounding up can leave trailing zeros ("1.0e+02" at 2 digits never
-     * happens at the shortest precision, but be safe). */
-    while (nd > 1 && d[nd - 1] == '0')
-        nd--;
-    char *o = buf;
-    if (v < 0)
-        *o++ = '-';
-    if (e >= -5 && e <= 16) {
-        if (e < 0) {
-            *o++ = '0';
-            *o++ = '.';
-            for (int i = 0; i < -e - 1; i++)
-                *o++ = '0';
-            memcpy(o, d, (size_t)nd);
-            o += nd;
-        } else {
-            for (int i = 0; i <= e; i++)
-                *o++ = i < nd ? d[i] : '0';
-            if (nd > e + 1) {
-                *o++ = '.';
-                memcpy(o, d + e + 1, (size_t)(nd - e - 1));
-                o += nd - e - 1;
-            }
-        }
-        *o = '\0';
-    } else {
-        *o++ = d[0];
-        if (nd > 1) {
-            *o++ = '.';
-            memcpy(o, d + 1, (size_t)(nd - 1));
-            o += nd - 1;
-        }
-        snprintf(o, (size_t)(buf + 40 - o), "e%c%d", e < 0 ? '-' : '+', e < 0 ? -e : e);
-    }
-}
-
 /* ---------------------------------------------------------------- JSON */
-
-void out_json_string(FILE *f, const char *s)
-{
-    if (s == NULL) { /* an absent string: JSON's null */
-        fputs("null", f);
-        return;
-    }
-    putc('"', f);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        switch (*p) {
-        case '"': fputs("\\\"", f); break;
-        case '\\': fputs("\\\\", f); break;
-        case '\n': fputs("\\n", f); break;
-        case '\r': fputs("\\r", f); break;
-        case '\t': fputs("\\t", f); break;
-        case '\b': fputs("\\b", f); break;
-        case '\f': fputs("\\f", f); break;
-        default:
-            if (*p < 0x20)
-                fprintf(f, "\\u%04x", *p);
-            else
-                putc(*p, f); /* UTF-8 passes through as JSON allows */
-        }
-    }
-    putc('"', f);
-}
 
 /* A metric value as JSON: null when absent or not finite (JSON has no NaN),
  * integers without a fraction, others in the shortest round-trip form. */
@@ -207,7 +80,7 @@ static void json_metric(FILE *f, const met_info *info, bool present, double v)
         else
             fprintf(f, "%.0f", v);
     } else {
-        out_format_double(buf, v);
+        txt_format_double(buf, v);
         fputs(buf, f);
     }
 }
@@ -222,7 +95,7 @@ static void json_metrics(FILE *f, const met_values *mv, unsigned scope, const ch
         if (scope != 0 && !(info->scopes & scope))
             continue;
         fprintf(f, "%s\n%s  ", first ? "" : ",", indent);
-        out_json_string(f, info->name);
+        txt_json_string(f, info->name);
         fputs(": ", f);
         json_metric(f, info, mv->present[id], mv->v[id]);
         first = false;
@@ -238,18 +111,18 @@ bs_rc out_write_summary_json(FILE *f, const scen *sc, const eng_result *res)
     char buf[40];
     assert(res->n_hosts == sc->n_hosts && res->n_vms == sc->n_vms);
     fputs("{\n  \"scenario\": ", f);
-    out_json_string(f, sc->name);
+    txt_json_string(f, sc->name);
     fputs(",\n  \"policy\": ", f);
-    out_json_string(f, sc->policy.type ? sc->policy.type->name : "");
+    txt_json_string(f, sc->policy.type ? sc->policy.type->name : "");
     fprintf(f, ",\n  \"seed\": %" PRIu64, sc->seed);
-    out_format_seconds(buf, sc->duration);
+    txt_format_seconds(buf, sc->duration);
     fprintf(f, ",\n  \"duration_s\": %s,\n  \"metrics\": ", buf);
     /* The run carries every metric (all have a meaning for a whole run). */
     json_metrics(f, &res->run, 0, "  ");
     fputs(",\n  \"hosts\": [", f);
     for (size_t h = 0; h < res->n_hosts; h++) {
         fprintf(f, "%s\n    {\n      \"name\": ", h ? "," : "");
-        out_json_string(f, sc->hosts[h].name);
+        txt_json_string(f, sc->hosts[h].name);
         fputs(",\n      \"metrics\": ", f);
         json_metrics(f, &res->hosts[h], MET_SCOPE_HOST, "      ");
         fputs("\n    }", f);
@@ -259,9 +132,9 @@ bs_rc out_write_summary_json(FILE *f, const scen *sc, const eng_result *res)
         const scen_vm *vm = &sc->vms[i];
         assert(vm->host < sc->n_hosts);
         fprintf(f, "%s\n    {\n      \"name\": ", i ? "," : "");
-        out_json_string(f, vm->name);
+        txt_json_string(f, vm->name);
         fputs(",\n      \"host\": ", f);
-        out_json_string(f, sc->hosts[vm->host].name);
+        txt_json_string(f, sc->hosts[vm->host].name);
         fputs(",\n      \"metrics\": ", f);
         json_metrics(f, &res->vms[i], MET_SCOPE_VM, "      ");
         fputs("\n    }", f);
@@ -274,10 +147,10 @@ static bs_rc write_run_json(FILE *f, const out_info *info)
 {
     char buf[40];
     fputs("{\n  \"version\": ", f);
-    out_json_string(f, BS_VERSION);
+    txt_json_string(f, BS_VERSION);
     fputs(",\n  \"command_line\": ", f);
-    out_json_string(f, info && info->command_line ? info->command_line : "");
-    out_format_double(buf, info ? info->wall_s : 0.0);
+    txt_json_string(f, info && info->command_line ? info->command_line : "");
+    txt_format_double(buf, info ? info->wall_s : 0.0);
     fprintf(f, ",\n  \"wall_time_s\": %s,\n  \"events\": %" PRIu64 "\n}\n", buf,
             info ? info->events : (uint64_t)0);
     return ferror(f) ? BS_ERR_INTERNAL : BS_OK;
@@ -333,8 +206,8 @@ void out_print_summary_text(FILE *f, const scen *sc, const eng_result *res)
     fprintf(f, "scenario  %s\n", sc->name);
     fprintf(f, "policy    %s\n", sc->policy.type ? sc->policy.type->name : "");
     fprintf(f, "seed      %" PRIu64 "\n", sc->seed);
-    out_format_seconds(buf, sc->duration);
-    out_format_seconds(wbuf, sc->warmup);
+    txt_format_seconds(buf, sc->duration);
+    txt_format_seconds(wbuf, sc->warmup);
     fprintf(f, "duration  %s s (warmup %s s)\n", buf, wbuf);
     fprintf(f, "hosts     %zu, VMs %zu\n\n", sc->n_hosts, sc->n_vms);
 
@@ -410,64 +283,6 @@ void out_print_summary_text(FILE *f, const scen *sc, const eng_result *res)
 
 /* ---------------------------------------------------------------- files */
 
-static char *path_join(const char *dir, const char *name)
-{
-    size_t ld = strlen(dir), ln = strlen(name);
-    char *p = malloc(ld + ln + 2);
-    if (p == NULL)
-        return NULL;
-    memcpy(p, dir, ld);
-    size_t at = ld;
-    if (at == 0 || p[at - 1] != '/')
-        p[at++] = '/';
-    memcpy(p + at, name, ln + 1);
-    return p;
-}
-
-/* mkdir -p; records the directories it made in `created` (may be NULL). */
-static bs_rc mkdirs(const char *dir, char **created, size_t *n_created)
-{
-    size_t len = strlen(dir);
-    if (len == 0)
-        return BS_ERR_INTERNAL;
-    char *p = malloc(len + 1);
-    if (p == NULL)
-        return BS_ERR_INTERNAL;
-    memcpy(p, dir, len + 1);
-    bs_rc rc = BS_OK;
-    for (size_t i = 1; i <= len && rc == BS_OK; i++) {
-        if (p[i] != '/' && p[i] != '\0')
-            continue;
-        if (p[i - 1] == '/') /* "a//b" or a trailing slash */
-            continue;
-        char save = p[i];
-        p[i] = '\0';
-        if (mkdir(p, 0777) == 0) {
-            if (created && *n_created < OUT_MAX_CREATED) {
-                created[*n_created] = strdup(p);
-                if (created[*n_created] != NULL)
-                    (*n_created)++;
-            }
-        } else {
-            struct stat st;
-            int err = errno;
-            if (err != EEXIST || stat(p, &st) != 0 || !S_ISDIR(st.st_mode)) {
-                fprintf(stderr, "balloonsim: cannot create directory %s: %s\n", p,
-                        err == EEXIST ? "exists and is not a directory" : strerror(err));
-                rc = BS_ERR_INTERNAL;
-            }
-        }
-        p[i] = save;
-    }
-    free(p);
-    return rc;
-}
-
-bs_rc out_mkdirs(const char *dir)
-{
-    return mkdirs(dir, NULL, NULL);
-}
-
 static bs_rc write_error(const out_run *o, int k)
 {
     fprintf(stderr, "balloonsim: cannot write %s: %s\n", o->path_tmp[k],
@@ -475,37 +290,18 @@ static bs_rc write_error(const out_run *o, int k)
     return BS_ERR_INTERNAL;
 }
 
-/* A CSV field, quoted per RFC 4180 only when it holds a comma, quote or
- * line break. */
-static void csv_field(FILE *f, const char *s)
-{
-    if (s == NULL)
-        return;
-    if (strpbrk(s, ",\"\r\n") == NULL) {
-        fputs(s, f);
-        return;
-    }
-    putc('"', f);
-    for (; *s; s++) {
-        if (*s == '"')
-            putc('"', f);
-        putc(*s, f);
-    }
-    putc('"', f);
-}
-
 static bs_rc sink_vm(void *ctx, const eng_vm_sample *r)
 {
     out_run *o = ctx;
     FILE *f = o->f[OUT_TS];
     char t[40], st[40];
-    out_format_seconds(t, r->t);
-    out_format_double(st, r->stall);
+    txt_format_seconds(t, r->t);
+    txt_format_double(st, r->stall);
     fputs(t, f);
     putc(',', f);
-    csv_field(f, r->host);
+    txt_csv_field(f, r->host);
     putc(',', f);
-    csv_field(f, r->vm);
+    txt_csv_field(f, r->vm);
     fprintf(f, ",%" PRId64 ",%" PRId64 ",%" PRId64 ",%" PRId64 ",%" PRId64 ",%" PRId64
                ",%" PRId64 ",%s\n",
             r->demand, r->cache, r->actual, r->target, r->resident, r->guest_swapped,
@@ -518,10 +314,10 @@ static bs_rc sink_host(void *ctx, const eng_host_sample *r)
     out_run *o = ctx;
     FILE *f = o->f[OUT_HOSTS];
     char t[40];
-    out_format_seconds(t, r->t);
+    txt_format_seconds(t, r->t);
     fputs(t, f);
     putc(',', f);
-    csv_field(f, r->host);
+    txt_csv_field(f, r->host);
     fprintf(f, ",%" PRId64 ",%" PRId64 ",%" PRId64 "\n", r->used, r->free, r->swapped);
     return ferror(f) ? write_error(o, OUT_HOSTS) : BS_OK;
 }
@@ -531,14 +327,14 @@ static bs_rc sink_event(void *ctx, const eng_event *ev)
     out_run *o = ctx;
     FILE *f = o->f[OUT_EVENTS];
     char t[40];
-    out_format_seconds(t, ev->t);
+    txt_format_seconds(t, ev->t);
     fputs(t, f);
     putc(',', f);
-    csv_field(f, ev->host);
+    txt_csv_field(f, ev->host);
     putc(',', f);
-    csv_field(f, ev->vm); /* empty for host-level events */
+    txt_csv_field(f, ev->vm); /* empty for host-level events */
     putc(',', f);
-    csv_field(f, ev->event);
+    txt_csv_field(f, ev->event);
     fprintf(f, ",%" PRId64 "\n", ev->value);
     return ferror(f) ? write_error(o, OUT_EVENTS) : BS_OK;
 }
@@ -588,15 +384,15 @@ bs_rc out_open(const char *dir, out_run **out)
     if (o == NULL)
         return BS_ERR_INTERNAL;
     o->dir = strdup(dir);
-    char *plots = path_join(dir, "plots");
+    char *plots = fs_path_join(dir, "plots");
     bs_rc rc = o->dir && plots ? BS_OK : BS_ERR_INTERNAL;
     if (rc == BS_OK)
-        rc = mkdirs(dir, o->created, &o->n_created);
+        rc = fs_mkdirs_record(dir, o->created, &o->n_created, OUT_MAX_CREATED);
     if (rc == BS_OK)
-        rc = mkdirs(plots, o->created, &o->n_created);
+        rc = fs_mkdirs_record(plots, o->created, &o->n_created, OUT_MAX_CREATED);
     free(plots);
     for (int k = 0; k < OUT_NCSV && rc == BS_OK; k++) {
-        o->path_tmp[k] = path_join(dir, csv_files[k].tmp);
+        o->path_tmp[k] = fs_path_join(dir, csv_files[k].tmp);
         o->buf[k] = malloc(OUT_BUF_SIZE);
         if (o->path_tmp[k] == NULL || o->buf[k] == NULL) {
             rc = BS_ERR_INTERNAL;
@@ -635,7 +431,7 @@ const eng_sink *out_sink(out_run *o)
 static bs_rc write_json_tmp(const out_run *o, const out_file_desc *d, const scen *sc,
                             const eng_result *res, const out_info *info, char **tmp)
 {
-    *tmp = path_join(o->dir, d->tmp);
+    *tmp = fs_path_join(o->dir, d->tmp);
     if (*tmp == NULL)
         return BS_ERR_INTERNAL;
     FILE *f = fopen(*tmp, "w");
@@ -684,7 +480,7 @@ bs_rc out_finish(out_run *o, const scen *sc, const eng_result *res, const out_in
         name[OUT_NCSV + j] = jd[j]->final;
     }
     for (int k = 0; k < OUT_NCSV + 2 && rc == BS_OK; k++) {
-        char *to = path_join(o->dir, name[k]);
+        char *to = fs_path_join(o->dir, name[k]);
         if (to == NULL || rename(from[k], to) != 0) {
             fprintf(stderr, "balloonsim: cannot rename %s to %s: %s\n", from[k],
                     to ? to : name[k], to ? strerror(errno) : "out of memory");

@@ -1,4 +1,4 @@
-/* output.h -- the run directory of cli.md.
+/* output.h -- the run directory of docs/outputs.md.
  *
  * Every file is written under a temporary name in the run directory and renamed
  * to its final name only when the run completed (out_finish), so an interrupted
@@ -40,17 +40,5 @@ void out_abort(out_run *o);
 bs_rc out_write_summary_json(FILE *f, const scen *sc, const eng_result *res);
 /* The readable table of `run --format text`. */
 void out_print_summary_text(FILE *f, const scen *sc, const eng_result *res);
-
-/* Deterministic number formats shared by every writer. */
-void out_format_seconds(char buf[40], bs_time t);  /* "12", "0.25", "4.1" */
-/* Shortest decimal that strtod() reads back as exactly v; plain notation for
- * decimal exponents -5..16 ("0.25", "100", "0.3333333333333333"), otherwise
- * "1e-7" / "1.5e+20"; -0 prints "0"; non-finite values "nan", "inf", "-inf".
- * Always '.' as the decimal point, whatever the locale. */
-void out_format_double(char buf[40], double v);
-/* A JSON string literal, quotes included, escaped per RFC 8259. */
-void out_json_string(FILE *f, const char *s); /* NULL prints null */
-/* `mkdir -p`: create dir and its missing parents (mode 0777 & ~umask). */
-bs_rc out_mkdirs(const char *dir);
 
 #endif

@@ -9,11 +9,11 @@
  *   separately (means right-aligned, ± signs in one column), so a reader can
  *   scan either.  csv splits them into NAME_mean and NAME_ci95 so that a
  *   spreadsheet or pandas gets plain numbers.
- * - Exact numbers (csv, json) come from out_format_double, the run
+ * - Exact numbers (csv, json) come from txt_format_double, the run
  *   directory's formatter, so a value reads the same everywhere. */
 #include "sim/report/table.h"
 
-#include "sim/report/output.h"
+#include "sim/base/text.h"
 
 #include <assert.h>
 #include <math.h>
@@ -304,26 +304,11 @@ void tab_write_markdown(FILE *f, const tab *t)
 
 /* ---------------------------------------------------------------- csv */
 
-static void csv_field(FILE *f, const char *s)
-{
-    if (strpbrk(s, ",\"\r\n") == NULL) {
-        fputs(s, f);
-        return;
-    }
-    putc('"', f);
-    for (; *s; s++) {
-        if (*s == '"')
-            putc('"', f);
-        putc(*s, f);
-    }
-    putc('"', f);
-}
-
 static void csv_number(FILE *f, bool present, double v)
 {
     if (present && isfinite(v)) {
         char buf[40];
-        out_format_double(buf, v);
+        txt_format_double(buf, v);
         fputs(buf, f);
     }
 }
@@ -336,19 +321,19 @@ void tab_write_csv(FILE *f, const tab *t, bool header, const char *const *lead_n
         for (size_t i = 0; i < n_lead; i++, first = false) {
             if (!first)
                 putc(',', f);
-            csv_field(f, lead_names[i]);
+            txt_csv_field(f, lead_names[i]);
         }
         for (size_t k = 0; k < t->n_keys; k++, first = false) {
             if (!first)
                 putc(',', f);
-            csv_field(f, t->key_names[k]);
+            txt_csv_field(f, t->key_names[k]);
         }
         for (size_t c = 0; c < t->n_cols; c++, first = false) {
             if (!first)
                 putc(',', f);
-            csv_field(f, t->col_names[c]);
+            txt_csv_field(f, t->col_names[c]);
             fputs("_mean,", f);
-            csv_field(f, t->col_names[c]);
+            txt_csv_field(f, t->col_names[c]);
             fputs("_ci95", f);
         }
         putc('\n', f);
@@ -358,12 +343,12 @@ void tab_write_csv(FILE *f, const tab *t, bool header, const char *const *lead_n
         for (size_t i = 0; i < n_lead; i++, first = false) {
             if (!first)
                 putc(',', f);
-            csv_field(f, lead[i] ? lead[i] : "");
+            txt_csv_field(f, lead[i] ? lead[i] : "");
         }
         for (size_t k = 0; k < t->n_keys; k++, first = false) {
             if (!first)
                 putc(',', f);
-            csv_field(f, key_at(t, r, k));
+            txt_csv_field(f, key_at(t, r, k));
         }
         for (size_t c = 0; c < t->n_cols; c++, first = false) {
             const tab_cell *x = cell_at(t, r, c);
@@ -383,7 +368,7 @@ static void json_number(FILE *f, bool present, double v)
 {
     if (present && isfinite(v)) {
         char buf[40];
-        out_format_double(buf, v);
+        txt_format_double(buf, v);
         fputs(buf, f);
     } else {
         fputs("null", f);
@@ -401,7 +386,7 @@ void tab_write_json(FILE *f, const tab *t, const char *indent)
         fprintf(f, "%s\n%s  {", r ? "," : "", indent);
         for (size_t k = 0; k < t->n_keys; k++) {
             fprintf(f, "\n%s    ", indent);
-            out_json_string(f, t->key_names[k]);
+            txt_json_string(f, t->key_names[k]);
             fputs(": ", f);
             const char *v = key_at(t, r, k);
             if (numeric_key(t, k) && *v)
@@ -409,14 +394,14 @@ void tab_write_json(FILE *f, const tab *t, const char *indent)
             else if (numeric_key(t, k))
                 fputs("null", f);
             else
-                out_json_string(f, v);
+                txt_json_string(f, v);
             putc(',', f);
         }
         fprintf(f, "\n%s    \"metrics\": {", indent);
         for (size_t c = 0; c < t->n_cols; c++) {
             const tab_cell *x = cell_at(t, r, c);
             fprintf(f, "%s\n%s      ", c ? "," : "", indent);
-            out_json_string(f, t->col_names[c]);
+            txt_json_string(f, t->col_names[c]);
             fputs(": {\"mean\": ", f);
             json_number(f, x->n > 0, x->mean);
             fputs(", \"ci95\": ", f);

@@ -8,7 +8,7 @@
  * row starts with `n_keys` string columns (policy, rank, a varied value...)
  * followed by `n_cols` value columns.
  *
- * Numbers: csv and json carry every value exactly (out_format_double: the
+ * Numbers: csv and json carry every value exactly (txt_format_double: the
  * shortest decimal that reads back as the same double); text and markdown
  * round for the eye with tab_format_number().  A cell with n == 0 is empty
  * (null in json), an interval that does not exist (fewer than two values) is
