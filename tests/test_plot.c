@@ -137,26 +137,28 @@ static void test_scripts_written(void **state)
         assert_non_null(strstr(g, "every ::1"));
         assert_non_null(strstr(g, "set output out"));
         /* 3 h run: the x axis is in hours */
-        assert_non_null(strstr(g, "set xlabel 'time (h)'"));
+        assert_non_null(strstr(g, "set xlabel 'time ('.tunit.')'"));
+        assert_non_null(strstr(g, "tunit = 'h'\n"));
         assert_non_null(strstr(g, "tu = 3600"));
         free(g);
     }
     char *mem = th_slurp_or_fail(pdir, "memory.gp");
     assert_non_null(strstr(mem, "if (!exists(\"out\")) out = 'memory.png'"));
     /* One pass over the CSV picks the shown VMs' rows, numbered 1..n. */
-    assert_non_null(strstr(mem, "k(s) = s eq 'vm-1' ? 1 : s eq 'vm-2' ? 2 : s eq 'vm-3' ? 3 : 0\n"));
-    assert_non_null(strstr(mem, "plot '../timeseries.csv' every ::1 using 1:(k(strcol(3))):4:6:7 "
-                                "with table if (k(strcol(3)) > 0)\n"));
-    assert_non_null(strstr(mem, "set title 'vm-3'\nplot $sel using ($1/tu):($2 == 3 ? $3/GiB"));
-    assert_non_null(strstr(mem, "set multiplot layout 2,2"));
-    assert_non_null(strstr(mem, "set xrange [0:3]"));
+    assert_non_null(strstr(mem, "pick(s) = s eq 'vm-1' ? 1 : s eq 'vm-2' ? 2 : s eq 'vm-3' ? 3 : 0\n"));
+    assert_non_null(strstr(mem, "n = 3\narray name[3] = ['vm-1', 'vm-2', 'vm-3']\n"));
+    assert_non_null(strstr(mem, "plot '../timeseries.csv' every ::1 using 1:(pick(strcol(3))):4:6:7 "
+                                "with table if (pick(strcol(3)) > 0)\n"));
+    assert_non_null(strstr(mem, "rows = 2\ncols = 2\n"));
+    assert_non_null(strstr(mem, "title_note = ''\n"));
+    assert_non_null(strstr(mem, "xmax = 3\n"));
     char *host = th_slurp_or_fail(pdir, "host.gp");
-    assert_non_null(strstr(host, "k(s) = s eq 'node-1' ? 1 : s eq 'node-2' ? 2 : 0\n"));
-    assert_non_null(strstr(host, "plot '../hosts.csv' every ::1 using 1:(k(strcol(2))):3:4:5 "));
-    assert_non_null(strstr(host, "($2 == 2 ? $5/GiB : NaN) with lines lw 1.5 title 'swapped'"));
+    assert_non_null(strstr(host, "pick(s) = s eq 'node-1' ? 1 : s eq 'node-2' ? 2 : 0\n"));
+    assert_non_null(strstr(host, "plot '../hosts.csv' every ::1 using 1:(pick(strcol(2))):3:4:5 "));
+    assert_non_null(strstr(host, "($2 == k ? $5/GiB : NaN) with lines lw 1.5 title 'swapped'"));
     char *stall = th_slurp_or_fail(pdir, "stall.gp");
-    assert_non_null(strstr(stall, "using 1:(k(strcol(3))):11 with table"));
-    assert_non_null(strstr(stall, "($2 == 2 ? $3 : NaN) with lines lw 1.5 title 'vm-2'"));
+    assert_non_null(strstr(stall, "using 1:(pick(strcol(3))):11 with table"));
+    assert_non_null(strstr(stall, "($2 == k ? $3 : NaN) with lines lw 1.5 title name[k]"));
     free(mem);
     free(host);
     free(stall);
@@ -191,7 +193,8 @@ static void test_most_stalled_vms_and_first_hosts(void **state)
         shown += want;
     }
     assert_int_equal(shown, PLOT_MAX_VMS);
-    assert_non_null(strstr(mem, "set multiplot layout 3,4"));
+    assert_non_null(strstr(mem, "rows = 3\ncols = 4\n"));
+    assert_non_null(strstr(mem, "title_note = ' (the 12 of 20 VMs with the most stall)'\n"));
     char *host = th_slurp_or_fail(pdir, "host.gp");
     for (size_t h = 0; h < NH; h++) {
         char key[32];
