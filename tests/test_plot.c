@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "plots/gp_template.h"
 #include "plots/plot.h"
 #include "tests/helpers.h"
 
@@ -327,10 +328,97 @@ static void test_render_needs_scripts(void **state)
     free(tmp);
 }
 
+/* ------------------------------------------------------------ templates */
+
+/* The binary carries exactly the .gp files of plots/, byte for byte. */
+static void test_embedded_templates_equal_files(void **state)
+{
+    (void)state;
+    static const char *const want[] = {"host", "memory", "stall"};
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++)
+        assert_non_null(plot_gp_embedded(want[i]));
+    assert_true(plot_gp_n_files >= 3);
+    for (size_t i = 0; i < plot_gp_n_files; i++) {
+        const plot_gp_file *e = &plot_gp_files[i];
+        char file[256];
+        snprintf(file, sizeof file, "%s.gp", e->name);
+        char *text = th_slurp_or_fail("plots", file);
+        assert_int_equal(strlen(text), e->len);
+        assert_memory_equal(text, e->text, e->len);
+        free(text);
+    }
+}
+
+/* A written script is the generated header followed by the whole template. */
+static void test_script_is_header_plus_template(void **state)
+{
+    (void)state;
+    char *tmp = th_make_tmpdir("plot");
+    fixture fx;
+    fixture_init(&fx, 2, 3);
+    assert_int_equal(plot_write_run_scripts(tmp, &fx.sc, &fx.res), BS_OK);
+    char *pdir = th_path(tmp, "plots");
+    static const char *const names[] = {"memory", "host", "stall"};
+    for (int s = 0; s < 3; s++) {
+        char file[32];
+        snprintf(file, sizeof file, "%s.gp", names[s]);
+        char *g = th_slurp_or_fail(pdir, file);
+        char *t = th_slurp_or_fail("plots", file);
+        size_t lg = strlen(g), lt = strlen(t);
+        assert_true(lg > lt);
+        assert_string_equal(g + lg - lt, t);
+        assert_non_null(strstr(g, "title_run = 'plotted'.' / static / seed 3'\n"));
+        free(g);
+        free(t);
+    }
+    free(pdir);
+    th_rm_rf(tmp);
+    free(tmp);
+}
+
+/* BALLOONSIM_PLOTS=DIR: DIR/NAME.gp replaces the embedded template; one
+ * missing from DIR falls back to the embedded copy. */
+static void test_override_dir(void **state)
+{
+    (void)state;
+    char *tmp = th_make_tmpdir("plot");
+    char *tdir = th_path(tmp, "mine");
+    assert_int_equal(mkdir(tdir, 0755), 0);
+    spit(tdir, "memory.gp", "# my style\nset terminal pngcairo size 640,480\n");
+    setenv("BALLOONSIM_PLOTS", tdir, 1);
+    fixture fx;
+    fixture_init(&fx, 2, 3);
+    bs_rc rc = plot_write_run_scripts(tmp, &fx.sc, &fx.res);
+    unsetenv("BALLOONSIM_PLOTS");
+    assert_int_equal(rc, BS_OK);
+    char *pdir = th_path(tmp, "plots");
+    char *mem = th_slurp_or_fail(pdir, "memory.gp");
+    assert_non_null(strstr(mem, "pick(s) = s eq 'vm-1'"));
+    assert_non_null(strstr(mem, "\n# my style\nset terminal pngcairo size 640,480\n"));
+    assert_null(strstr(mem, "1200,800"));
+    char *host = th_slurp_or_fail(pdir, "host.gp");
+    char *t = th_slurp_or_fail("plots", "host.gp");
+    assert_non_null(strstr(host, t));
+    free(t);
+    free(host);
+    free(mem);
+    /* Unknown names fail clearly, with or without an override. */
+    char *text;
+    size_t len;
+    assert_int_equal(plot_gp_template("no-such-picture", &text, &len), BS_ERR_INPUT);
+    free(pdir);
+    free(tdir);
+    th_rm_rf(tmp);
+    free(tmp);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_scripts_written),
+        cmocka_unit_test(test_embedded_templates_equal_files),
+        cmocka_unit_test(test_script_is_header_plus_template),
+        cmocka_unit_test(test_override_dir),
         cmocka_unit_test(test_most_stalled_vms_and_first_hosts),
         cmocka_unit_test(test_names_are_quoted_for_gnuplot),
         cmocka_unit_test(test_render_draws_pngs),
