@@ -57,15 +57,6 @@ static void gp_number(FILE *f, double v)
     fputs(buf, f);
 }
 
-static char *path_join(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    char *p = malloc(la + lb + 2);
-    if (p)
-        snprintf(p, la + lb + 2, "%s%s%s", a, la && a[la - 1] == '/' ? "" : "/", b);
-    return p;
-}
-
 /* The path of a run's file as the script sees it (cwd DIR/plots). */
 static void rel_run_file(char *buf, size_t len, const char *scenario, const char *policy,
                          uint64_t seed, const char *file)
@@ -251,7 +242,7 @@ static void write_stall_cdf(FILE *f, const char *name, const char *dir, const cm
         for (size_t s = 0; s < r->n_seeds; s++) {
             char rel[1024];
             rel_run_file(rel, sizeof rel, sc->name, r->policies[p], r->seeds[s], "timeseries.csv");
-            char *path = path_join(dir, rel + 3); /* without "../" */
+            char *path = fs_path_join(dir, rel + 3); /* without "../" */
             if (path == NULL || !add_stall(path, info->warmup, hist))
                 fprintf(stderr, "balloonsim compare: warning: cannot read %s; the stall CDF of "
                                 "%s leaves it out\n", path ? path : rel, sc->name);
@@ -361,7 +352,7 @@ static void write_memory(FILE *f, const char *name, const char *dir, const cmp_r
     for (size_t p = 0; p < n; p++) {
         char rel[1024];
         rel_run_file(rel, sizeof rel, sc->name, r->policies[p], seed, "summary.json");
-        char *path = path_join(dir, rel + 3);
+        char *path = fs_path_join(dir, rel + 3);
         has[p] = path && most_stalled(path, vm[p], sizeof vm[p]);
         if (!has[p])
             fprintf(stderr, "balloonsim compare: warning: cannot read the VMs of %s; the memory "
@@ -413,7 +404,7 @@ static const char *const suffix[P_N] = {"metrics", "stall-cdf", "memory"};
 
 bs_rc cmp_plot_write(const char *dir, const cmp_report *r, const cmp_plot_scen *scen)
 {
-    char *pdir = path_join(dir, "plots");
+    char *pdir = fs_path_join(dir, "plots");
     double *hist = malloc(CDF_BINS * sizeof *hist);
     bs_rc rc = pdir && hist ? fs_mkdirs(pdir) : BS_ERR_INTERNAL;
     for (size_t s = 0; s < r->n_scenarios && rc == BS_OK; s++) {
@@ -425,7 +416,7 @@ bs_rc cmp_plot_write(const char *dir, const cmp_report *r, const cmp_plot_scen *
             snprintf(name, sizeof name, "%s-%s", safe, suffix[k]);
             snprintf(file, sizeof file, "%s.gp", name);
             snprintf(tmpname, sizeof tmpname, ".%s.gp.tmp", name);
-            char *final = path_join(pdir, file), *tmp = path_join(pdir, tmpname);
+            char *final = fs_path_join(pdir, file), *tmp = fs_path_join(pdir, tmpname);
             FILE *f = final && tmp ? fopen(tmp, "w") : NULL;
             if (f == NULL) {
                 fprintf(stderr, "balloonsim: cannot create %s: %s\n", tmp ? tmp : file,

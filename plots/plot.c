@@ -19,6 +19,8 @@
 #include "plots/plot.h"
 #include "sim/base/fsutil.h"
 
+#include "plots/gp_template.h"
+
 #include "sim/report/output.h"
 
 #include <assert.h>
@@ -98,57 +100,45 @@ void plot_layout(size_t n, size_t *rows, size_t *cols)
     *rows = n == 0 ? 1 : (n + c - 1) / c;
 }
 
-/* Settings every script shares.  The terminal is set after the data has
- * been extracted (see select_rows), so `set table` never meets an open PNG. */
-static void header(FILE *f, const scen *sc, const char *name, const char *what)
+/* The generated header of a run script: every per-run value the template
+ * (plots/NAME.gp) reads, as gnuplot variables.  pick(s) is a chain of
+ * comparisons rather than a loop over name[]: it runs once per CSV row. */
+static void header(FILE *f, const scen *sc, const char *name, const char *what,
+                   const char *const *names, size_t n, const char *note)
 {
     const char *tname;
     double tsec;
     plot_time_unit(sc->duration, &tname, &tsec);
     fprintf(f, "# %s.gp -- written by balloonsim %s: %s\n", name, BS_VERSION, what);
     fprintf(f, "# Run inside this directory: gnuplot %s.gp (draws %s.png unless\n", name, name);
-    fputs("# -e \"out='FILE'\" says otherwise).\n", f);
+    fputs("# -e \"out='FILE'\" says otherwise).  The variables below are this run's;\n", f);
+    fprintf(f, "# the rest is the template %s.gp (docs/plots.md).\n", name);
     fprintf(f, "if (!exists(\"out\")) out = '%s.png'\n", name);
-    fputs("set datafile separator ','\n", f);
-    fputs("set datafile missing NaN\n", f);
-    fputs("GiB = 1073741824.0\n", f);
     fprintf(f, "tu = %g  # seconds per unit of the x axis\n", tsec);
+    fprintf(f, "tunit = '%s'\n", tname);
+    fprintf(f, "xmax = %.10g\n", bs_time_to_s(sc->duration) / tsec);
     fputs("title_run = ", f);
     plot_gp_string(f, sc->name);
     fprintf(f, ".' / %s / seed %" PRIu64 "'\n", sc->policy.type ? sc->policy.type->name : "",
             sc->seed);
-}
-
-/* Rows of the picked VMs (or hosts) are copied in ONE pass over the CSV into
- * the datablock $sel, keyed by their panel number k = 1..n (0: not shown);
- * every panel then reads the small $sel.  Filtering the big CSV per series
- * instead would read it 3 x 12 times, minutes for a large fleet. */
-static void select_rows(FILE *f, const char *file, int keycol, const char *const *names,
-                        size_t n, const char *cols)
-{
-    fputs("k(s) = ", f);
+    fputs("title_note = ", f);
+    plot_gp_string(f, note);
+    fputc('\n', f);
+    size_t rows, cols;
+    plot_layout(n, &rows, &cols);
+    fprintf(f, "rows = %zu\ncols = %zu\nn = %zu\narray name[%zu] = [", rows, cols, n, n);
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0)
+            fputs(", ", f);
+        plot_gp_string(f, names[i]);
+    }
+    fputs("]\npick(s) = ", f);
     for (size_t i = 0; i < n; i++) {
         fputs("s eq ", f);
         plot_gp_string(f, names[i]);
         fprintf(f, " ? %zu : ", i + 1);
     }
     fputs("0\n", f);
-    fputs("set table $sel separator comma\n", f);
-    fprintf(f, "plot '%s' every ::1 using 1:(k(strcol(%d))):%s with table if (k(strcol(%d)) > 0)\n",
-            file, keycol, cols, keycol);
-    fputs("unset table\n", f);
-}
-
-static void terminal(FILE *f, const scen *sc)
-{
-    const char *tname;
-    double tsec;
-    plot_time_unit(sc->duration, &tname, &tsec);
-    fputs("set terminal pngcairo size 1200,800 noenhanced font ',9'\n", f);
-    fputs("set output out\n", f);
-    fprintf(f, "set xlabel 'time (%s)'\n", tname);
-    fprintf(f, "set xrange [0:%.10g]\n", bs_time_to_s(sc->duration) / tsec);
-    fputs("set grid\n", f);
 }
 
 typedef struct rank {
@@ -199,78 +189,19 @@ static size_t pick_vms(const scen *sc, const eng_result *res, size_t pick[PLOT_M
     return k;
 }
 
-/* One series of panel k from $sel: column `col` (an expression) where $2 == k. */
-static void series(FILE *f, bool first, size_t k, const char *y, const char *title)
+static bs_rc write_script(FILE *f, const scen *sc, int which, const char *const *names,
+                          size_t n)
 {
-    fputs(first ? "plot $sel" : ", \\\n     ''", f);
-    fprintf(f, " using ($1/tu):($2 == %zu ? %s : NaN) with lines lw 1.5 title ", k, y);
-    plot_gp_string(f, title);
-}
-
-static void write_memory(FILE *f, const scen *sc, const char *const *names, size_t n)
-{
-    size_t rows, cols;
-    plot_layout(n, &rows, &cols);
-    header(f, sc, "memory", "guest memory per VM over time");
-    /* $sel: time, k, demand, actual, target */
-    select_rows(f, "../timeseries.csv", 3, names, n, "4:6:7");
-    terminal(f, sc);
-    fputs("set ylabel 'GiB'\nset yrange [0:*]\nset key top left\n", f);
-    fprintf(f, "set multiplot layout %zu,%zu title 'memory per VM: '.title_run", rows, cols);
-    if (n < sc->n_vms)
-        fprintf(f, ".' (the %zu of %zu VMs with the most stall)'", n, sc->n_vms);
-    fputc('\n', f);
-    for (size_t k = 1; k <= n; k++) {
-        fputs("set title ", f);
-        plot_gp_string(f, names[k - 1]);
-        fputc('\n', f);
-        series(f, true, k, "$3/GiB", "demand");
-        series(f, false, k, "$4/GiB", "actual");
-        series(f, false, k, "$5/GiB", "target");
-        fputc('\n', f);
-    }
-    fputs("unset multiplot\n", f);
-}
-
-static void write_host(FILE *f, const scen *sc, const char *const *names, size_t n)
-{
-    size_t rows, cols;
-    plot_layout(n, &rows, &cols);
-    header(f, sc, "host", "host memory over time");
-    /* $sel: time, k, used, free, swapped */
-    select_rows(f, "../hosts.csv", 2, names, n, "3:4:5");
-    terminal(f, sc);
-    fputs("set ylabel 'GiB'\nset yrange [0:*]\nset key top left\n", f);
-    fprintf(f, "set multiplot layout %zu,%zu title 'host memory: '.title_run", rows, cols);
-    if (n < sc->n_hosts)
-        fprintf(f, ".' (the first %zu of %zu hosts)'", n, sc->n_hosts);
-    fputc('\n', f);
-    for (size_t k = 1; k <= n; k++) {
-        fputs("set title ", f);
-        plot_gp_string(f, names[k - 1]);
-        fputc('\n', f);
-        series(f, true, k, "$3/GiB", "used");
-        series(f, false, k, "$4/GiB", "free");
-        series(f, false, k, "$5/GiB", "swapped");
-        fputc('\n', f);
-    }
-    fputs("unset multiplot\n", f);
-}
-
-static void write_stall(FILE *f, const scen *sc, const char *const *names, size_t n)
-{
-    header(f, sc, "stall", "stall fraction per VM over time");
-    /* $sel: time, k, stall */
-    select_rows(f, "../timeseries.csv", 3, names, n, "11");
-    terminal(f, sc);
-    fputs("set ylabel 'stall fraction'\nset yrange [0:1.05]\nset key outside right\n", f);
-    fputs("set title 'stall: '.title_run", f);
-    if (n < sc->n_vms)
-        fprintf(f, ".' (the %zu of %zu VMs with the most stall)'", n, sc->n_vms);
-    fputc('\n', f);
-    for (size_t k = 1; k <= n; k++)
-        series(f, k == 1, k, "$3", names[k - 1]);
-    fputc('\n', f);
+    static const char *const what[] = {"guest memory per VM over time", "host memory over time",
+                                       "stall fraction per VM over time"};
+    static const char *const gp[] = {"memory", "host", "stall"};
+    char note[128] = "";
+    if (which == 1 && n < sc->n_hosts)
+        snprintf(note, sizeof note, " (the first %zu of %zu hosts)", n, sc->n_hosts);
+    else if (which != 1 && n < sc->n_vms)
+        snprintf(note, sizeof note, " (the %zu of %zu VMs with the most stall)", n, sc->n_vms);
+    header(f, sc, gp[which], what[which], names, n, note);
+    return plot_gp_put_template(f, gp[which]);
 }
 
 enum { GP_MEMORY, GP_HOST, GP_STALL, GP_N };
@@ -306,14 +237,14 @@ bs_rc plot_write_run_scripts(const char *dir, const scen *sc, const eng_result *
             fprintf(stderr, "balloonsim: cannot create %s: %s\n", tmp, strerror(errno));
             rc = BS_ERR_INTERNAL;
         } else {
-            if (s == GP_MEMORY)
-                write_memory(f, sc, vm_names, n);
-            else if (s == GP_HOST)
-                write_host(f, sc, host_names, nh);
-            else
-                write_stall(f, sc, vm_names, n);
+            bs_rc wrc = s == GP_HOST ? write_script(f, sc, s, host_names, nh)
+                                     : write_script(f, sc, s, vm_names, n);
             bool bad = ferror(f) != 0;
-            if (fclose(f) != 0 || bad || rename(tmp, gp) != 0) {
+            if (wrc != BS_OK) {
+                fclose(f);
+                unlink(tmp);
+                rc = wrc;
+            } else if (fclose(f) != 0 || bad || rename(tmp, gp) != 0) {
                 fprintf(stderr, "balloonsim: cannot write %s: %s\n", gp, strerror(errno));
                 unlink(tmp);
                 rc = BS_ERR_INTERNAL;

@@ -6,7 +6,12 @@
  * a child process.  Without gnuplot a run still succeeds: plot_render()
  * reports that it skipped.
  *
- * Convention for every script (run, and later compare/sweep): NAME.gp draws
+ * A run script is a generated header (this run's variables) followed by a
+ * template, plots/NAME.gp of the source tree (plots/gp_template.h,
+ * docs/plots.md).  The other writers of plots/ are compare_plot.c,
+ * sweep_plot.c and plan_plot.c.
+ *
+ * Convention for every script (run, compare, sweep, plan): NAME.gp draws
  * NAME.png, unless the gnuplot variable `out` names another file; plot_render
  * passes a temporary name in `out` and renames it after gnuplot succeeded. */
 #ifndef BS_PLOT_H

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "plots/gp_template.h"
 #include "plots/plot.h"
 #include "tests/helpers.h"
 
@@ -137,26 +138,28 @@ static void test_scripts_written(void **state)
         assert_non_null(strstr(g, "every ::1"));
         assert_non_null(strstr(g, "set output out"));
         /* 3 h run: the x axis is in hours */
-        assert_non_null(strstr(g, "set xlabel 'time (h)'"));
+        assert_non_null(strstr(g, "set xlabel 'time ('.tunit.')'"));
+        assert_non_null(strstr(g, "tunit = 'h'\n"));
         assert_non_null(strstr(g, "tu = 3600"));
         free(g);
     }
     char *mem = th_slurp_or_fail(pdir, "memory.gp");
     assert_non_null(strstr(mem, "if (!exists(\"out\")) out = 'memory.png'"));
     /* One pass over the CSV picks the shown VMs' rows, numbered 1..n. */
-    assert_non_null(strstr(mem, "k(s) = s eq 'vm-1' ? 1 : s eq 'vm-2' ? 2 : s eq 'vm-3' ? 3 : 0\n"));
-    assert_non_null(strstr(mem, "plot '../timeseries.csv' every ::1 using 1:(k(strcol(3))):4:6:7 "
-                                "with table if (k(strcol(3)) > 0)\n"));
-    assert_non_null(strstr(mem, "set title 'vm-3'\nplot $sel using ($1/tu):($2 == 3 ? $3/GiB"));
-    assert_non_null(strstr(mem, "set multiplot layout 2,2"));
-    assert_non_null(strstr(mem, "set xrange [0:3]"));
+    assert_non_null(strstr(mem, "pick(s) = s eq 'vm-1' ? 1 : s eq 'vm-2' ? 2 : s eq 'vm-3' ? 3 : 0\n"));
+    assert_non_null(strstr(mem, "n = 3\narray name[3] = ['vm-1', 'vm-2', 'vm-3']\n"));
+    assert_non_null(strstr(mem, "plot '../timeseries.csv' every ::1 using 1:(pick(strcol(3))):4:6:7 "
+                                "with table if (pick(strcol(3)) > 0)\n"));
+    assert_non_null(strstr(mem, "rows = 2\ncols = 2\n"));
+    assert_non_null(strstr(mem, "title_note = ''\n"));
+    assert_non_null(strstr(mem, "xmax = 3\n"));
     char *host = th_slurp_or_fail(pdir, "host.gp");
-    assert_non_null(strstr(host, "k(s) = s eq 'node-1' ? 1 : s eq 'node-2' ? 2 : 0\n"));
-    assert_non_null(strstr(host, "plot '../hosts.csv' every ::1 using 1:(k(strcol(2))):3:4:5 "));
-    assert_non_null(strstr(host, "($2 == 2 ? $5/GiB : NaN) with lines lw 1.5 title 'swapped'"));
+    assert_non_null(strstr(host, "pick(s) = s eq 'node-1' ? 1 : s eq 'node-2' ? 2 : 0\n"));
+    assert_non_null(strstr(host, "plot '../hosts.csv' every ::1 using 1:(pick(strcol(2))):3:4:5 "));
+    assert_non_null(strstr(host, "($2 == k ? $5/GiB : NaN) with lines lw 1.5 title 'swapped'"));
     char *stall = th_slurp_or_fail(pdir, "stall.gp");
-    assert_non_null(strstr(stall, "using 1:(k(strcol(3))):11 with table"));
-    assert_non_null(strstr(stall, "($2 == 2 ? $3 : NaN) with lines lw 1.5 title 'vm-2'"));
+    assert_non_null(strstr(stall, "using 1:(pick(strcol(3))):11 with table"));
+    assert_non_null(strstr(stall, "($2 == k ? $3 : NaN) with lines lw 1.5 title name[k]"));
     free(mem);
     free(host);
     free(stall);
@@ -191,7 +194,8 @@ static void test_most_stalled_vms_and_first_hosts(void **state)
         shown += want;
     }
     assert_int_equal(shown, PLOT_MAX_VMS);
-    assert_non_null(strstr(mem, "set multiplot layout 3,4"));
+    assert_non_null(strstr(mem, "rows = 3\ncols = 4\n"));
+    assert_non_null(strstr(mem, "title_note = ' (the 12 of 20 VMs with the most stall)'\n"));
     char *host = th_slurp_or_fail(pdir, "host.gp");
     for (size_t h = 0; h < NH; h++) {
         char key[32];
@@ -324,10 +328,97 @@ static void test_render_needs_scripts(void **state)
     free(tmp);
 }
 
+/* ------------------------------------------------------------ templates */
+
+/* The binary carries exactly the .gp files of plots/, byte for byte. */
+static void test_embedded_templates_equal_files(void **state)
+{
+    (void)state;
+    static const char *const want[] = {"host", "memory", "stall"};
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++)
+        assert_non_null(plot_gp_embedded(want[i]));
+    assert_true(plot_gp_n_files >= 3);
+    for (size_t i = 0; i < plot_gp_n_files; i++) {
+        const plot_gp_file *e = &plot_gp_files[i];
+        char file[256];
+        snprintf(file, sizeof file, "%s.gp", e->name);
+        char *text = th_slurp_or_fail("plots", file);
+        assert_int_equal(strlen(text), e->len);
+        assert_memory_equal(text, e->text, e->len);
+        free(text);
+    }
+}
+
+/* A written script is the generated header followed by the whole template. */
+static void test_script_is_header_plus_template(void **state)
+{
+    (void)state;
+    char *tmp = th_make_tmpdir("plot");
+    fixture fx;
+    fixture_init(&fx, 2, 3);
+    assert_int_equal(plot_write_run_scripts(tmp, &fx.sc, &fx.res), BS_OK);
+    char *pdir = th_path(tmp, "plots");
+    static const char *const names[] = {"memory", "host", "stall"};
+    for (int s = 0; s < 3; s++) {
+        char file[32];
+        snprintf(file, sizeof file, "%s.gp", names[s]);
+        char *g = th_slurp_or_fail(pdir, file);
+        char *t = th_slurp_or_fail("plots", file);
+        size_t lg = strlen(g), lt = strlen(t);
+        assert_true(lg > lt);
+        assert_string_equal(g + lg - lt, t);
+        assert_non_null(strstr(g, "title_run = 'plotted'.' / static / seed 3'\n"));
+        free(g);
+        free(t);
+    }
+    free(pdir);
+    th_rm_rf(tmp);
+    free(tmp);
+}
+
+/* BALLOONSIM_PLOTS=DIR: DIR/NAME.gp replaces the embedded template; one
+ * missing from DIR falls back to the embedded copy. */
+static void test_override_dir(void **state)
+{
+    (void)state;
+    char *tmp = th_make_tmpdir("plot");
+    char *tdir = th_path(tmp, "mine");
+    assert_int_equal(mkdir(tdir, 0755), 0);
+    spit(tdir, "memory.gp", "# my style\nset terminal pngcairo size 640,480\n");
+    setenv("BALLOONSIM_PLOTS", tdir, 1);
+    fixture fx;
+    fixture_init(&fx, 2, 3);
+    bs_rc rc = plot_write_run_scripts(tmp, &fx.sc, &fx.res);
+    unsetenv("BALLOONSIM_PLOTS");
+    assert_int_equal(rc, BS_OK);
+    char *pdir = th_path(tmp, "plots");
+    char *mem = th_slurp_or_fail(pdir, "memory.gp");
+    assert_non_null(strstr(mem, "pick(s) = s eq 'vm-1'"));
+    assert_non_null(strstr(mem, "\n# my style\nset terminal pngcairo size 640,480\n"));
+    assert_null(strstr(mem, "1200,800"));
+    char *host = th_slurp_or_fail(pdir, "host.gp");
+    char *t = th_slurp_or_fail("plots", "host.gp");
+    assert_non_null(strstr(host, t));
+    free(t);
+    free(host);
+    free(mem);
+    /* Unknown names fail clearly, with or without an override. */
+    char *text;
+    size_t len;
+    assert_int_equal(plot_gp_template("no-such-picture", &text, &len), BS_ERR_INPUT);
+    free(pdir);
+    free(tdir);
+    th_rm_rf(tmp);
+    free(tmp);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_scripts_written),
+        cmocka_unit_test(test_embedded_templates_equal_files),
+        cmocka_unit_test(test_script_is_header_plus_template),
+        cmocka_unit_test(test_override_dir),
         cmocka_unit_test(test_most_stalled_vms_and_first_hosts),
         cmocka_unit_test(test_names_are_quoted_for_gnuplot),
         cmocka_unit_test(test_render_draws_pngs),

@@ -21,6 +21,7 @@
 
 #include "sim/cli/cmd_sweep.h"
 #include "sim/report/output.h"
+#include "plots/plan_plot.h"
 #include "plots/plot.h"
 #include "sim/report/table.h"
 
@@ -489,129 +490,15 @@ static bs_rc fill_report(FILE *f, void *vctx)
                    : write_text(f, c->p, c->found, c->answer);
 }
 
-/* plots/plan.gp: per comparison of the SLO, the worst seed's value and the
- * mean against the value, the threshold, and the answer. */
+/* plots/plan.gp (plots/plan_plot.c). */
 static bs_rc fill_plot(FILE *f, void *vctx)
 {
     const report_ctx *c = vctx;
     const plan *p = c->p;
-    const plan_eval **order = malloc((p->n_evals ? p->n_evals : 1) * sizeof *order);
-    if (order == NULL)
-        return BS_ERR_INTERNAL;
-    for (size_t i = 0; i < p->n_evals; i++)
-        order[i] = &p->evals[i];
-    qsort(order, p->n_evals, sizeof *order, cmp_eval_value);
-    size_t nc = BS_MIN(p->n_cmps, (size_t)PLAN_MAX_CMPS);
-    fputs("# plan.gp -- written by balloonsim " BS_VERSION ": the SLO's metrics against the\n"
-          "# planned value (worst seed and mean), thresholds and the answer.\n"
-          "# Run inside this directory: gnuplot plan.gp (draws plan.png unless\n"
-          "# -e \"out='FILE'\" says otherwise).\n"
-          "if (!exists(\"out\")) out = 'plan.png'\n"
-          "set datafile missing NaN\n",
-          f);
-    for (size_t k = 0; k < nc; k++) {
-        const met_info *info = met_info_get(p->cmps[k].metric);
-        bool bytes = strcmp(info->unit, "bytes") == 0;
-        double div = bytes ? 1073741824.0 : 1;
-        fprintf(f, "$c%zu << EOD\n# value worst mean meets\n", k + 1);
-        for (size_t i = 0; i < p->n_evals; i++) {
-            plan_margin m;
-            plan_margin_of(&p->cmps[k], order[i], &m);
-            double sum = 0;
-            size_t n = 0;
-            for (size_t s = 0; s < order[i]->n_runs; s++)
-                if (order[i]->runs[s].present[p->cmps[k].metric]) {
-                    sum += order[i]->runs[s].v[p->cmps[k].metric];
-                    n++;
-                }
-            char b[40];
-            fprintf(f, "%" PRId64 " ", order[i]->value);
-            if (isfinite(m.worst)) {
-                txt_format_double(b, m.worst / div);
-                fputs(b, f);
-            } else {
-                fputs("NaN", f);
-            }
-            putc(' ', f);
-            if (n > 0) {
-                txt_format_double(b, sum / (double)n / div);
-                fputs(b, f);
-            } else {
-                fputs("NaN", f);
-            }
-            fprintf(f, " %d\n", order[i]->meets ? 1 : 0);
-        }
-        fputs("EOD\n", f);
-    }
-    fprintf(f, "set terminal pngcairo size 1000,%zu noenhanced font ',10'\n",
-            (size_t)BS_MAX(350, 300 * (int)nc));
-    fputs("set output out\n", f);
-    fprintf(f, "set multiplot layout %zu,1 title ", nc ? nc : 1);
-    char title[512];
-    snprintf(title, sizeof title, "plan %s: %s (every seed must meet: %s)", p->x.ident.name,
-             p->path, p->slo_text);
-    fputs("'", f);
-    for (const char *s = title; *s; s++) {
-        if (*s == '\'')
-            fputs("''", f);
-        else
-            putc((unsigned char)*s < 0x20 ? '?' : *s, f);
-    }
-    fputs("'\nset grid\nset key outside right top\n", f);
-    /* Panels share the x axis: the same margins line them up. */
-    fputs("set lmargin at screen 0.1\nset rmargin at screen 0.75\n", f);
-    fprintf(f, "set xlabel '%s%s%s%s'\n", p->path, *p->suffix ? " (" : "", p->suffix,
-            *p->suffix ? ")" : "");
-    fprintf(f, "set xrange [%" PRId64 ":%" PRId64 "]\n", p->lo, p->hi > p->lo ? p->hi : p->lo + 1);
-    if (c->found)
-        fprintf(f, "set arrow 1 from %" PRId64 ", graph 0 to %" PRId64
-                   ", graph 1 nohead dashtype 2 lc rgb '#2ca02c'\n"
-                   "set label 1 'answer %" PRId64 "' at %" PRId64 ", graph 0.95 offset 0.5,0 "
-                   "textcolor rgb '#2ca02c'\n",
-                c->answer, c->answer, c->answer, c->answer);
-    for (size_t k = 0; k < nc; k++) {
-        const expr_cmp *cm = &p->cmps[k];
-        const met_info *info = met_info_get(cm->metric);
-        bool bytes = strcmp(info->unit, "bytes") == 0;
-        double t = cm->threshold / (bytes ? 1073741824.0 : 1);
-        char tb[40], name[160];
-        txt_format_double(tb, t);
-        cmp_text(cm, name, sizeof name);
-        fprintf(f, "set ylabel '%s (%s)'\n", info->name, bytes ? "GiB" : info->unit);
-        double ymin = cm->relative ? INFINITY : t, ymax = cm->relative ? -INFINITY : t;
-        for (size_t i = 0; i < p->n_evals; i++)
-            for (size_t s = 0; s < p->evals[i].n_runs; s++)
-                if (p->evals[i].runs[s].present[cm->metric]) {
-                    double v = p->evals[i].runs[s].v[cm->metric] / (bytes ? 1073741824.0 : 1);
-                    ymin = fmin(ymin, v);
-                    ymax = fmax(ymax, v);
-                }
-        if (!(ymax > ymin)) { /* flat: give gnuplot a range around it */
-            double mid = isfinite(ymin) ? ymin : 0;
-            char lo[40], hi[40];
-            txt_format_double(lo, mid - 1);
-            txt_format_double(hi, mid + 1);
-            fprintf(f, "set yrange [%s:%s]\n", lo, hi);
-        } else {
-            fputs("set yrange [*:*]\n", f);
-        }
-        fprintf(f, "plot $c%zu using 1:2 with linespoints lw 2 pt 7 lc rgb '#d62728' "
-                   "title 'worst seed', \\\n"
-                   "  $c%zu using 1:3 with linespoints dashtype 3 pt 6 lc rgb '#1f77b4' "
-                   "title 'mean', \\\n"
-                   "  %s with lines lc rgb 'black' dashtype 2 title '",
-                k + 1, k + 1, cm->relative ? "NaN" : tb);
-        for (const char *s = name; *s; s++) {
-            if (*s == '\'')
-                fputs("''", f);
-            else
-                putc(*s, f);
-        }
-        fputs("'\n", f);
-    }
-    fputs("unset multiplot\n", f);
-    free(order);
-    return ferror(f) ? BS_ERR_INTERNAL : BS_OK;
+    plot_plan pp = {p->x.ident.name, p->path, p->suffix, p->slo_text, p->lo, p->hi,
+                    p->cmps, BS_MIN(p->n_cmps, (size_t)PLAN_MAX_CMPS), p->evals, p->n_evals,
+                    c->found, c->answer};
+    return plot_write_plan(f, &pp);
 }
 
 static bs_rc write_files(const plan *p, bool found, int64_t answer)

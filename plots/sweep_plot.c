@@ -1,0 +1,285 @@
+/* sweep_plot.c -- the plots of a sweep directory.
+ *
+ * The script carries its data as datablocks ($s1, $s2, ...: one per line of
+ * the picture) rather than reading sweep.csv: the CSV holds every metric in
+ * raw units, while a picture wants one metric scaled (GiB, minutes) and its
+ * points grouped by the other axes, which is easy here and awkward in
+ * gnuplot.  Moved from sim/batch/sweep.c unchanged in output. */
+#include "plots/sweep_plot.h"
+#include "sim/base/text.h"
+#include "sim/base/fsutil.h"
+
+#include "plots/plot.h"
+#include "sim/base/units.h"
+#include "sim/report/output.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* The axis on x: the first one with numeric values that is not the policy
+ * (a capacity plot has the VM count on x and a line per policy), else the
+ * first one. */
+static size_t x_axis(const swp_result *r)
+{
+    for (size_t a = 0; a < r->n_axes; a++)
+        if (r->kinds[a] != SWP_TEXT && strcmp(r->axes[a], "policy.name") != 0)
+            return a;
+    return 0;
+}
+
+/* x values in plot units and the axis label's unit. */
+static void x_scale(const swp_result *r, size_t a, double *x, const char **unit)
+{
+    size_t n = r->n_values[a];
+    *unit = "";
+    if (r->kinds[a] == SWP_TEXT) {
+        for (size_t i = 0; i < n; i++)
+            x[i] = (double)i;
+        return;
+    }
+    static const unit_kind uk[] = {[SWP_NUMBER] = UNIT_NUMBER, [SWP_SIZE] = UNIT_SIZE,
+                                   [SWP_TIME] = UNIT_TIME, [SWP_FRACTION] = UNIT_FRACTION};
+    double max = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (unit_parse(uk[r->kinds[a]], r->values[a][i], &x[i], NULL) != BS_OK)
+            x[i] = NAN;
+        max = fmax(max, fabs(x[i]));
+    }
+    double div = 1;
+    if (r->kinds[a] == SWP_SIZE) {
+        if (max >= 1073741824.0)
+            div = 1073741824.0, *unit = " (GiB)";
+        else if (max >= 1048576.0)
+            div = 1048576.0, *unit = " (MiB)";
+        else
+            *unit = " (bytes)";
+    } else if (r->kinds[a] == SWP_TIME) {
+        double s = max / (double)BS_NS_PER_S;
+        div = (double)BS_NS_PER_S;
+        if (s >= 2 * 86400.0)
+            div *= 86400, *unit = " (d)";
+        else if (s >= 2 * 3600.0)
+            div *= 3600, *unit = " (h)";
+        else if (s >= 120.0)
+            div *= 60, *unit = " (min)";
+        else
+            *unit = " (s)";
+    }
+    for (size_t i = 0; i < n; i++)
+        x[i] /= div;
+}
+
+static void y_scale(met_id id, double *div, const char **unit)
+{
+    const char *u = met_info_get(id)->unit;
+    *div = 1;
+    if (strcmp(u, "bytes") == 0) {
+        *div = 1073741824.0;
+        *unit = "GiB";
+    } else {
+        *unit = u;
+    }
+}
+
+static void gp_number(FILE *f, double v)
+{
+    char buf[40];
+    if (!isfinite(v)) {
+        fputs("NaN", f);
+        return;
+    }
+    txt_format_double(buf, v);
+    fputs(buf, f);
+}
+
+typedef struct plot_ctx {
+    const swp_result *r;
+    met_id metric;
+} plot_ctx;
+
+/* Do points p and q lie on the same line (equal on every axis but x)? */
+static bool same_series(const swp_result *r, size_t xa, const swp_point *p, const swp_point *q)
+{
+    for (size_t a = 0; a < r->n_axes; a++)
+        if (a != xa && p->pos[a] != q->pos[a])
+            return false;
+    return true;
+}
+
+static bs_rc fill_plot(FILE *f, void *vctx)
+{
+    const plot_ctx *c = vctx;
+    const swp_result *r = c->r;
+    const met_info *info = met_info_get(c->metric);
+    size_t xa = x_axis(r), nx = r->n_values[xa];
+    double *x = malloc((nx ? nx : 1) * sizeof *x);
+    size_t *series = calloc(r->n_points ? r->n_points : 1, sizeof *series); /* first point of each */
+    if (x == NULL || series == NULL) {
+        free(x);
+        free(series);
+        return BS_ERR_INTERNAL;
+    }
+    const char *xunit, *yunit;
+    double ydiv;
+    x_scale(r, xa, x, &xunit);
+    y_scale(c->metric, &ydiv, &yunit);
+    /* Lines in table order of their first point. */
+    size_t ns = 0;
+    for (size_t p = 0; p < r->n_points; p++) {
+        bool seen = false;
+        for (size_t s = 0; s < ns && !seen; s++)
+            seen = same_series(r, xa, &r->points[series[s]], &r->points[p]);
+        if (!seen)
+            series[ns++] = p;
+    }
+    fprintf(f, "# %s.gp -- written by balloonsim %s: %s against %s, mean and 95 %% band\n",
+            info->name, BS_VERSION, info->name, r->axes[xa]);
+    fprintf(f, "# Run inside this directory: gnuplot %s.gp (draws %s.png unless\n", info->name,
+            info->name);
+    fputs("# -e \"out='FILE'\" says otherwise).\n", f);
+    fprintf(f, "if (!exists(\"out\")) out = '%s.png'\n", info->name);
+    fputs("set datafile missing NaN\n", f);
+    for (size_t s = 0; s < ns; s++) {
+        fprintf(f, "$s%zu << EOD\n# x mean low high\n", s + 1);
+        for (size_t p = 0; p < r->n_points; p++) {
+            const swp_point *pt = &r->points[p];
+            if (!same_series(r, xa, &r->points[series[s]], pt))
+                continue;
+            const tab_cell *cell = &pt->m[c->metric];
+            double mean = cell->n > 0 ? cell->mean / ydiv : NAN;
+            double half = cell->n > 1 && isfinite(cell->ci95) ? cell->ci95 / ydiv : 0;
+            gp_number(f, x[pt->pos[xa]]);
+            putc(' ', f);
+            gp_number(f, mean);
+            putc(' ', f);
+            /* Every metric is >= 0: a band below 0 (a wide t interval of
+             * few seeds) would only hide the axis.  The table keeps it. */
+            gp_number(f, fmax(mean - half, 0));
+            putc(' ', f);
+            gp_number(f, mean + half);
+            putc('\n', f);
+        }
+        fputs("EOD\n", f);
+    }
+    fputs("set terminal pngcairo size 1000,650 noenhanced font ',10'\n", f);
+    fputs("set output out\n", f);
+    fputs("set title ", f);
+    char title[512];
+    snprintf(title, sizeof title, "%s: %s (mean and 95 %% confidence band over the seeds)",
+             r->scenario, info->name);
+    plot_gp_string(f, title);
+    fputs("\nset xlabel ", f);
+    snprintf(title, sizeof title, "%s%s", r->axes[xa], xunit);
+    plot_gp_string(f, title);
+    fputs("\nset ylabel ", f);
+    snprintf(title, sizeof title, "%s (%s)", info->name, yunit);
+    plot_gp_string(f, title);
+    fputs("\nset grid\nset key outside right top\n", f);
+    if (r->n_axes == 2) { /* the lines are the values of the other axis */
+        fputs("set key title ", f);
+        plot_gp_string(f, r->axes[xa == 0 ? 1 : 0]);
+        putc('\n', f);
+    }
+    /* A flat metric (no OOM kill anywhere) would give gnuplot an empty y
+     * range and a warning: centre it in one of its own. */
+    double ymin = INFINITY, ymax = -INFINITY;
+    for (size_t p = 0; p < r->n_points; p++) {
+        const tab_cell *cell = &r->points[p].m[c->metric];
+        if (cell->n == 0 || !isfinite(cell->mean))
+            continue;
+        double half = cell->n > 1 && isfinite(cell->ci95) ? cell->ci95 : 0;
+        ymin = fmin(ymin, fmax(cell->mean - half, 0) / ydiv);
+        ymax = fmax(ymax, (cell->mean + half) / ydiv);
+    }
+    if (!(ymax > ymin)) {
+        double mid = isfinite(ymin) ? ymin : 0;
+        fputs("set yrange [", f);
+        gp_number(f, mid - 1);
+        putc(':', f);
+        gp_number(f, mid + 1);
+        fputs("]\n", f);
+    }
+    if (r->kinds[xa] == SWP_TEXT) {
+        fputs("set xtics (", f);
+        for (size_t i = 0; i < nx; i++) {
+            fputs(i ? ", " : "", f);
+            plot_gp_string(f, r->values[xa][i]);
+            fprintf(f, " %zu", i);
+        }
+        fprintf(f, ")\nset xrange [-0.5:%zu.5]\n", nx ? nx - 1 : 0);
+    } else if (nx < 2 || !(x[nx - 1] > x[0])) { /* one value: give it room */
+        double mid = nx && isfinite(x[0]) ? x[0] : 0;
+        fputs("set xrange [", f);
+        gp_number(f, mid - 1);
+        putc(':', f);
+        gp_number(f, mid + 1);
+        fputs("]\n", f);
+    }
+    fputs("plot \\\n", f);
+    for (size_t s = 0; s < ns; s++) {
+        /* The line's name: the values of the other axes. */
+        char name[512] = "";
+        size_t used = 0;
+        const swp_point *first = &r->points[series[s]];
+        size_t others = r->n_axes > 0 ? r->n_axes - 1 : 0;
+        for (size_t a = 0; a < r->n_axes && used < sizeof name; a++) {
+            if (a == xa)
+                continue;
+            const char *v = r->values[a][first->pos[a]];
+            int w = others == 1 ? snprintf(name + used, sizeof name - used, "%s", v)
+                                : snprintf(name + used, sizeof name - used, "%s%s=%s",
+                                           used ? ", " : "", r->axes[a], v);
+            used += w > 0 ? (size_t)w : 0;
+        }
+        if (others == 0)
+            snprintf(name, sizeof name, "%s", info->name);
+        fprintf(f, "  $s%zu using 1:3:4 with filledcurves lc %zu fs transparent solid 0.15 "
+                   "noborder notitle, \\\n",
+                s + 1, s + 1);
+        fprintf(f, "  $s%zu using 1:2 with linespoints lc %zu lw 2 pt 7 ps 0.8 title ", s + 1,
+                s + 1);
+        plot_gp_string(f, name);
+        fputs(s + 1 < ns ? ", \\\n" : "\n", f);
+    }
+    free(x);
+    free(series);
+    return ferror(f) ? BS_ERR_INTERNAL : BS_OK;
+}
+
+bs_rc plot_write_sweep_scripts(const char *pdir, const swp_result *r, const met_id *shown,
+                               size_t n_shown)
+{
+    bs_rc rc = BS_OK;
+    /* Scripts of metrics not shown this time would redraw old numbers. */
+    for (int id = 0; rc == BS_OK && id < MET_COUNT; id++) {
+        bool on = false;
+        for (size_t m = 0; m < n_shown; m++)
+            on = on || shown[m] == (met_id)id;
+        if (on && r->n_axes > 0)
+            continue;
+        static const char *const ext[] = {".gp", ".png"};
+        for (int e = 0; e < 2; e++) {
+            char name[80];
+            snprintf(name, sizeof name, "%s%s", met_info_get((met_id)id)->name, ext[e]);
+            char *path = fs_path_join(pdir, name);
+            if (path == NULL)
+                rc = BS_ERR_INTERNAL;
+            else
+                unlink(path);
+            free(path);
+        }
+    }
+    /* Plots need something on x. */
+    for (size_t m = 0; rc == BS_OK && r->n_axes > 0 && m < n_shown; m++) {
+        char name[80];
+        snprintf(name, sizeof name, "%s.gp", met_info_get(shown[m])->name);
+        char *path = fs_path_join(pdir, name);
+        plot_ctx c = {r, shown[m]};
+        rc = path ? swp_write_file(path, fill_plot, &c) : BS_ERR_INTERNAL;
+        free(path);
+    }
+    return rc;
+}
