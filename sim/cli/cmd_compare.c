@@ -19,6 +19,7 @@
 #include "sim/cli/cmd_compare.h"
 
 #include "plots/compare_plot.h"
+#include "sim/batch/baseline.h"
 #include "sim/batch/compare.h"
 #include "sim/batch/expr.h"
 #include "sim/report/output.h"
