@@ -2,20 +2,20 @@
  *
  * Why it looks like this:
  * - A const table drives everything (dispatch, the command list of --help,
- *   `CMD --help`), so the later commands of cli.md are one row and one
- *   handler each; until then their row has no handler and they say so.
+ *   `CMD --help`), so a command is one row and one handler.
  * - Options are parsed with getopt_long (GNU permutation, so options may
  *   follow the scenario, `--opt=value` and `--` work), with getopt's own
  *   messages off: every usage error goes through cli_usage_error() so all
  *   read alike and exit 2.
  * - `run` loads and validates before it creates anything: a bad scenario
- *   leaves no directory behind.  The run directory is filled by output.c
- *   under temporary names and completed by out_finish(); plots come after,
- *   and a plotting problem is a warning, not a failed run (the results are
- *   complete by then).
+ *   leaves no directory behind.  The directory itself is written by
+ *   run_one_to_dir() (runner.h), the same code every batch job uses, so
+ *   `run -o` and a run of compare/sweep/plan always hold the same files.
  * - Exit codes are the bs_rc values (bs.h), which are cli.md's codes. */
 #include "sim/cli/cli.h"
 
+#include "sim/base/strutil.h"
+#include "sim/batch/runner.h"
 #include "sim/cli/cmd_compare.h"
 #include "sim/cli/cmd_import.h"
 #include "sim/cli/cmd_plan.h"
@@ -207,50 +207,6 @@ int cli_parse_format(const cli_cmd *cmd, const char *value, const char *const *a
     return -1;
 }
 
-/* Shell-safe characters: an argument made only of these needs no quotes. */
-static bool shell_plain(const char *s)
-{
-    if (*s == '\0')
-        return false;
-    for (; *s; s++)
-        if (!strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_@%+=:,./-",
-                    *s))
-            return false;
-    return true;
-}
-
-char *cli_join_argv(int argc, char *const *argv)
-{
-    size_t len = 1;
-    for (int i = 0; i < argc; i++)
-        len += 4 * strlen(argv[i]) + 3; /* worst case: every char a quote ('\'') */
-    char *s = malloc(len), *o = s;
-    if (s == NULL)
-        return NULL;
-    for (int i = 0; i < argc; i++) {
-        if (i)
-            *o++ = ' ';
-        if (shell_plain(argv[i])) {
-            size_t n = strlen(argv[i]);
-            memcpy(o, argv[i], n);
-            o += n;
-            continue;
-        }
-        *o++ = '\'';
-        for (const char *p = argv[i]; *p; p++) {
-            if (*p == '\'') {
-                memcpy(o, "'\\''", 4);
-                o += 4;
-            } else {
-                *o++ = *p;
-            }
-        }
-        *o++ = '\'';
-    }
-    *o = '\0';
-    return s;
-}
-
 /* ---------------------------------------------------------------- options */
 
 /* A getopt_long error ('?' or ':') as a usage error. */
@@ -296,13 +252,6 @@ static bool parse_seed(const char *s, uint64_t *out)
         return false;
     *out = (uint64_t)v;
     return true;
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 /* out/<scenario>/<policy>-s<seed>: a name is one path component, so '/'
@@ -356,6 +305,7 @@ typedef struct progress {
     const eng_sink *inner;
     eng_sink sink;
     bs_time duration;
+    bool quiet;
     int shown; /* percent on screen, -1: nothing yet */
 } progress;
 
@@ -394,20 +344,23 @@ static bs_rc progress_event(void *ctx, const eng_event *ev)
     return p->inner->event ? p->inner->event(p->inner->ctx, ev) : BS_OK;
 }
 
-/* The sink to run with: the output's, wrapped when a bar is wanted. */
-static const eng_sink *progress_wrap(progress *p, const eng_sink *inner, const scen *sc,
-                                     bool quiet)
+/* The sink to run with (a run_dir_opts wrap): the output's, wrapped when a
+ * bar is wanted. */
+static const eng_sink *progress_wrap(void *ctx, const eng_sink *inner)
 {
-    if (quiet || !isatty(STDERR_FILENO))
+    progress *p = ctx;
+    if (p->quiet || !isatty(STDERR_FILENO))
         return inner;
-    *p = (progress){.inner = inner, .duration = sc->duration, .shown = -1};
+    p->inner = inner;
+    p->shown = -1;
     p->sink = (eng_sink){.ctx = p, .vm_sample = progress_vm, .host_sample = progress_host,
                          .event = progress_event};
     return &p->sink;
 }
 
-static void progress_clear(const progress *p, const eng_sink *used)
+static void progress_clear(void *ctx, const eng_sink *used)
 {
+    const progress *p = ctx;
     if (used == &p->sink && p->shown >= 0)
         fprintf(stderr, "\r%*s\r", 48, "");
 }
@@ -425,7 +378,7 @@ static int cmd_run(const cli_ctx *cx, int argc, char **argv)
     static const char *const formats[] = {"text", "json", NULL};
     const cli_cmd *cmd = cx->cmd;
     /* Before getopt_long permutes argv (cx->argv shares its array). */
-    char *cmdline = cli_join_argv(cx->argc, cx->argv);
+    char *cmdline = bs_join_argv(cx->argc, cx->argv);
     const char **sets = calloc((size_t)argc + 1, sizeof *sets);
     if (sets == NULL || cmdline == NULL) {
         free(sets);
@@ -482,41 +435,23 @@ static int cmd_run(const cli_ctx *cx, int argc, char **argv)
     }
 
     char *dir = dir_opt ? strdup(dir_opt) : default_dir(sc);
-    out_run *o = NULL;
     eng_result res = {0};
     bool have_res = false;
     if (dir == NULL)
         rc = BS_ERR_INTERNAL;
-    if (rc == BS_OK)
-        rc = out_open(dir, &o);
     if (rc == BS_OK) {
-        progress bar = {0};
-        const eng_sink *sink = progress_wrap(&bar, out_sink(o), sc, quiet);
-        double t0 = now_s();
-        rc = eng_run(sc, sink, &res);
-        double wall = now_s() - t0;
-        progress_clear(&bar, sink);
-        if (rc != BS_OK) {
+        progress bar = {.duration = sc->duration, .quiet = quiet, .shown = -1};
+        run_dir_opts ro = {.command_line = cmdline, .plots = plots, .say_skipped = true,
+                           .who = "balloonsim run", .wrap = progress_wrap,
+                           .unwrap = progress_clear, .ctx = &bar};
+        bool sim_failed = false;
+        rc = run_one_to_dir(sc, dir, &ro, &res, &sim_failed);
+        if (rc != BS_OK && sim_failed)
             fprintf(stderr, "balloonsim run: %s: the simulation failed%s\n", argv[optind],
                     rc == BS_ERR_INTERNAL ? " (internal error)" : "");
-            out_abort(o);
-        } else {
-            have_res = true;
-            out_info info = {.command_line = cmdline, .wall_s = wall, .events = res.events};
-            rc = out_finish(o, sc, &res, &info);
-        }
+        have_res = rc == BS_OK;
     }
     if (rc == BS_OK) {
-        /* The results are complete; a plotting problem is only a warning. */
-        bs_rc prc = plot_write_run_scripts(dir, sc, &res);
-        if (prc == BS_OK && plots) {
-            bool skipped = false;
-            prc = plot_render(dir, &skipped);
-            if (prc == BS_OK && skipped)
-                fputs("plots skipped: gnuplot not found\n", stderr);
-        }
-        if (prc != BS_OK)
-            fprintf(stderr, "balloonsim run: warning: plots of %s are incomplete\n", dir);
         if (format == 1)
             rc = out_write_summary_json(stdout, sc, &res);
         else

@@ -41,9 +41,4 @@ int cli_option_error(const cli_cmd *cmd, int c, char **argv, const struct option
 /* `--format` value: index of `value` in the NULL-terminated `allowed`, or -1
  * (after a usage error has been printed). */
 int cli_parse_format(const cli_cmd *cmd, const char *value, const char *const *allowed);
-/* argv joined with spaces, each argument quoted for a POSIX shell when it
- * needs it (so the line can be pasted back).  Caller frees; NULL when out of
- * memory. */
-char *cli_join_argv(int argc, char *const *argv);
-
 #endif

@@ -20,6 +20,7 @@
  *   same bytes. */
 #include "sim/cli/cmd_sweep.h"
 
+#include "sim/base/strutil.h"
 #include "sim/report/output.h"
 #include "plots/plot.h"
 
@@ -501,7 +502,7 @@ static bs_rc list_jobs(const cli_ctx *cx, const swp_exec *x, const opts *o, cons
         argv[k++] = (char *)"--job";
         argv[k++] = job;
         argv[k++] = (char *)"-q";
-        char *line = cli_join_argv(k, argv);
+        char *line = bs_join_argv(k, argv);
         if (line == NULL) {
             rc = BS_ERR_INTERNAL;
             break;
