@@ -14,6 +14,7 @@
  * - Exit codes are the bs_rc values (bs.h), which are cli.md's codes. */
 #include "sim/cli/cli.h"
 
+#include "sim/cli/opts.h"
 #include "sim/base/strutil.h"
 #include "sim/batch/runner.h"
 #include "sim/cli/cmd_compare.h"
@@ -178,82 +179,6 @@ static int print_cmd_help(const cli_cmd *cmd)
     return BS_OK;
 }
 
-int cli_usage_error(const cli_cmd *cmd, const char *fmt, ...)
-{
-    va_list ap;
-    fprintf(stderr, "balloonsim%s%s: ", cmd ? " " : "", cmd ? cmd->name : "");
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    if (cmd)
-        fprintf(stderr, "\nusage: balloonsim %s\nTry 'balloonsim %s --help'.\n", cmd->usage,
-                cmd->name);
-    else
-        fputs("\nusage: balloonsim COMMAND [ARGS]...\nTry 'balloonsim --help'.\n", stderr);
-    return BS_ERR_INPUT;
-}
-
-int cli_parse_format(const cli_cmd *cmd, const char *value, const char *const *allowed)
-{
-    for (int i = 0; allowed[i]; i++)
-        if (strcmp(value, allowed[i]) == 0)
-            return i;
-    char list[128] = "";
-    for (int i = 0; allowed[i]; i++) {
-        size_t n = strlen(list);
-        snprintf(list + n, sizeof list - n, "%s%s", i ? ", " : "", allowed[i]);
-    }
-    cli_usage_error(cmd, "bad --format '%s' (expected one of: %s)", value, list);
-    return -1;
-}
-
-/* ---------------------------------------------------------------- options */
-
-/* A getopt_long error ('?' or ':') as a usage error. */
-int cli_option_error(const cli_cmd *cmd, int c, char **argv, const struct option *longs)
-{
-    const char *arg = optind > 0 ? argv[optind - 1] : "";
-    bool is_long = strncmp(arg, "--", 2) == 0;
-    if (c == ':') {
-        if (is_long)
-            return cli_usage_error(cmd, "option '%s' needs an argument", arg);
-        return cli_usage_error(cmd, "option '-%c' needs an argument", optopt);
-    }
-    if (!is_long && optopt > 0 && optopt < 128)
-        return cli_usage_error(cmd, "unknown option '-%c'", optopt);
-    const char *eq = strchr(arg, '=');
-    if (is_long && eq != NULL) {
-        /* "--flag=value" for a flag that takes none */
-        size_t len = (size_t)(eq - arg - 2);
-        for (const struct option *o = longs; o->name; o++)
-            if (o->has_arg == no_argument && strlen(o->name) == len &&
-                strncmp(o->name, arg + 2, len) == 0)
-                return cli_usage_error(cmd, "option '--%s' takes no argument", o->name);
-    }
-    return cli_usage_error(cmd, "unknown option '%s'", arg);
-}
-
-/* Reset getopt for a fresh parse of a command's argv (argv[0] = command). */
-static void getopt_reset(void)
-{
-    optind = 0; /* glibc: 0 re-initialises completely, permutation state too */
-    opterr = 0;
-}
-
-static bool parse_seed(const char *s, uint64_t *out)
-{
-    if (*s < '0' || *s > '9')
-        return false;
-    errno = 0;
-    char *end;
-    unsigned long long v = strtoull(s, &end, 10);
-    /* the same range a scenario file's `seed:` accepts */
-    if (errno != 0 || *end != '\0' || v > (unsigned long long)INT64_MAX)
-        return false;
-    *out = (uint64_t)v;
-    return true;
-}
-
 /* out/<scenario>/<policy>-s<seed>: a name is one path component, so '/'
  * becomes '_' and "." / ".." / "" become "_" (a name must not climb out). */
 static void safe_component(char *dst, size_t cap, const char *name)
@@ -390,12 +315,12 @@ static int cmd_run(const cli_ctx *cx, int argc, char **argv)
     int format = 0;
     bool plots = true, quiet = false;
     int rc = BS_OK, c;
-    getopt_reset();
+    cli_getopt_reset();
     while (rc == BS_OK && (c = getopt_long(argc, argv, ":p:s:o:qh", longs, NULL)) != -1) {
         switch (c) {
         case 'p': ov.policy = optarg; break;
         case 's':
-            if (!parse_seed(optarg, &ov.seed))
+            if (cli_parse_uint(optarg, INT64_MAX, &ov.seed) != BS_OK)
                 rc = cli_usage_error(cmd, "bad seed '%s' (expected a whole number from 0 to 9223372036854775807)", optarg);
             ov.has_seed = true;
             break;
@@ -475,7 +400,7 @@ static int cmd_validate(const cli_ctx *cx, int argc, char **argv)
 {
     static const struct option longs[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     int c;
-    getopt_reset();
+    cli_getopt_reset();
     while ((c = getopt_long(argc, argv, ":h", longs, NULL)) != -1) {
         if (c == 'h')
             return print_cmd_help(cx->cmd);
@@ -507,7 +432,7 @@ static int cmd_policies(const cli_ctx *cx, int argc, char **argv)
                                           {NULL, 0, NULL, 0}};
     static const char *const formats[] = {"text", "json", NULL};
     int format = 0, c;
-    getopt_reset();
+    cli_getopt_reset();
     while ((c = getopt_long(argc, argv, ":h", longs, NULL)) != -1) {
         if (c == 'h')
             return print_cmd_help(cx->cmd);
@@ -529,7 +454,7 @@ static int cmd_plot(const cli_ctx *cx, int argc, char **argv)
 {
     static const struct option longs[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     int c;
-    getopt_reset();
+    cli_getopt_reset();
     while ((c = getopt_long(argc, argv, ":h", longs, NULL)) != -1) {
         if (c == 'h')
             return print_cmd_help(cx->cmd);
@@ -559,7 +484,7 @@ static int cmd_decide(const cli_ctx *cx, int argc, char **argv)
         return BS_ERR_INTERNAL;
     size_t n_sets = 0;
     int rc = BS_OK, c;
-    getopt_reset();
+    cli_getopt_reset();
     while (rc == BS_OK && (c = getopt_long(argc, argv, ":h", longs, NULL)) != -1) {
         if (c == 'h') {
             free(sets);

@@ -12,6 +12,7 @@
  *   that never finished, are listed on stderr and the table shows what
  *   exists (its runs column says how many seeds each point has). */
 #include "sim/cli/cmd_sweep.h"
+#include "sim/cli/opts.h"
 
 #include "sim/report/output.h"
 #include "plots/plot.h"
@@ -201,8 +202,7 @@ int swp_cmd_merge(const cli_ctx *cx, int argc, char **argv)
     int format = 0, rc = BS_OK, c;
     bool plots = true, quiet = false;
     char err[1024];
-    optind = 0;
-    opterr = 0;
+    cli_getopt_reset();
     while (rc == BS_OK && (c = getopt_long(argc, argv, ":o:qh", longs, NULL)) != -1) {
         switch (c) {
         case OPT_FORMAT:

@@ -16,6 +16,7 @@
  *   SLO, the worst seed's value and its distance to the threshold at the
  *   answer and at answer + 1 (where it fails). */
 #include "sim/cli/cmd_plan.h"
+#include "sim/cli/opts.h"
 
 #include "sim/cli/cmd_sweep.h"
 #include "sim/report/output.h"
@@ -676,8 +677,7 @@ static int parse_opts(const cli_ctx *cx, int argc, char **argv, plan *p, const c
     const cli_cmd *cmd = cx->cmd;
     char err[1024];
     int rc = BS_OK, c;
-    optind = 0;
-    opterr = 0;
+    cli_getopt_reset();
     while (rc == BS_OK && (c = getopt_long(argc, argv, ":j:o:p:qh", longs, NULL)) != -1) {
         switch (c) {
         case OPT_VARY:
@@ -702,7 +702,7 @@ static int parse_opts(const cli_ctx *cx, int argc, char **argv, plan *p, const c
             }
             break;
         case OPT_SEEDS:
-            if (!swp_parse_uint(optarg, SWP_MAX_SEEDS, &p->seeds) || p->seeds == 0)
+            if (cli_parse_uint(optarg, SWP_MAX_SEEDS, &p->seeds) != BS_OK || p->seeds == 0)
                 rc = cli_usage_error(cmd, "bad --seeds '%s' (expected a whole number from 1 to %d)",
                                      optarg, SWP_MAX_SEEDS);
             break;
@@ -713,7 +713,7 @@ static int parse_opts(const cli_ctx *cx, int argc, char **argv, plan *p, const c
             break;
         case 'j': {
             uint64_t j;
-            if (!swp_parse_uint(optarg, 4096, &j) || j == 0)
+            if (cli_parse_uint(optarg, 4096, &j) != BS_OK || j == 0)
                 rc = cli_usage_error(cmd, "bad -j '%s' (expected a whole number from 1 to 4096)",
                                      optarg);
             else

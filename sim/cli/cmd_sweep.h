@@ -105,8 +105,6 @@ bs_rc swp_exec_collect(const swp_exec *x, const swp_grid *g, const size_t *which
 char *swp_exec_run_dir(const swp_exec *x, const swp_grid *g, size_t k);
 
 /* Command-line helpers of sweep, merge and plan. */
-/* A whole number 0..max (digits only). */
-bool swp_parse_uint(const char *s, uint64_t max, uint64_t *out);
 /* BASE/<name> with the name made one path component ('/' -> '_'). */
 char *swp_default_dir(const char *base, const char *name);
 

@@ -14,6 +14,7 @@
  * - text is for reading; json has every number at full precision for scripts
  *   (NaN, a statistic without data, is null). */
 #include "sim/cli/cmd_tracestats.h"
+#include "sim/cli/opts.h"
 
 #include "sim/report/output.h"
 #include "sim/base/units.h"
@@ -569,8 +570,7 @@ int cli_cmd_trace_stats(const cli_ctx *cx, int argc, char **argv)
     const cli_cmd *cmd = cx->cmd;
     cli_tstats_opts o = {.guess = true};
     int c;
-    optind = 0; /* glibc: a full re-initialisation, permutation state too */
-    opterr = 0;
+    cli_getopt_reset();
     while ((c = getopt_long(argc, argv, ":h", longs, NULL)) != -1) {
         if (c == 'h') return print_help(cmd);
         if (c == OPT_TRACE_FORMAT) {
