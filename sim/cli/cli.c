@@ -14,6 +14,7 @@
  * - Exit codes are the bs_rc values (bs.h), which are cli.md's codes. */
 #include "sim/cli/cli.h"
 
+#include "sim/cli/commands.h"
 #include "sim/cli/opts.h"
 #include "sim/base/strutil.h"
 #include "sim/batch/runner.h"
@@ -65,17 +66,17 @@ static const cli_cmd commands[] = {
      "\n"
      "The run directory gets summary.json, timeseries.csv, hosts.csv, events.csv,\n"
      "run.json and plots/ (see balloonsim(1)).\n"},
-    {"compare", cmp_main,
+    {"compare", cmd_compare,
      "compare SCENARIO... -p P1,P2,... [--seeds N] [-j N] [--format text|markdown|json|csv] "
      "[--baseline FILE] [--save-baseline FILE] [--fail-if EXPR] [--rank-by METRIC,...] [-o DIR]",
      "every policy on every scenario and seed, on the same demand; a ranked table", CMP_HELP},
-    {"sweep", swp_cmd_sweep,
+    {"sweep", cmd_sweep,
      "sweep SCENARIO [--vary PATH=LIST]... [--seeds N] [-j N] [-o DIR] "
      "[--format text|markdown|json|csv] [--list-jobs] [--job K] [--shard I/N] [--resume]",
      "the scenario's sweep: grid; one run per point and seed; a table and plots", SWP_SWEEP_HELP},
-    {"merge", swp_cmd_merge, "merge DIR... [--format text|markdown|json|csv]",
+    {"merge", cmd_merge, "merge DIR... [--format text|markdown|json|csv]",
      "joins run directories of separate --job runs into one sweep result", SWP_MERGE_HELP},
-    {"plan", plan_main, "plan SCENARIO --vary PATH=LO:HI --slo EXPR [--seeds N] [--format text|json]",
+    {"plan", cmd_plan, "plan SCENARIO --vary PATH=LO:HI --slo EXPR [--seeds N] [--format text|json]",
      "the largest value of PATH whose runs all meet the SLO (capacity planning)", PLAN_HELP},
     {"decide", cmd_decide, "decide POLICY SNAPSHOT [--set PARAM=VALUE]...",
      "what the policy would set as targets for one stats snapshot (JSON)",
@@ -97,7 +98,7 @@ static const cli_cmd commands[] = {
      "\n"
      "Every error of every file goes to stderr as FILE:LINE:COL: KEYPATH: message;\n"
      "each good file prints \"FILE: ok\" on stdout.  Exit code 2 if any file is bad.\n"},
-    {"import", cli_cmd_import, "import mom-simulator FILE.csv [--interval TIME]",
+    {"import", cmd_import, "import mom-simulator FILE.csv [--interval TIME]",
      "prints a scenario YAML equivalent to a MoM-simulator input file",
      "      --interval TIME   time between two samples of the file (default 2s, the\n"
      "                        MoM simulator's loop); also the policy's interval\n"
@@ -108,7 +109,7 @@ static const cli_cmd commands[] = {
      "'#' lines are comments.  The scenario goes to stdout, notes about what could\n"
      "not be mapped exactly to stderr (see docs/import.md).  Exit code 2 for a bad\n"
      "file, with every error as FILE:LINE:COL: message.\n"},
-    {"trace-stats", cli_cmd_trace_stats,
+    {"trace-stats", cmd_trace_stats,
      "trace-stats FILE... [--trace-format csv|bitbrains|alibaba|dommemstat] [--format text|json]",
      "statistics of real traces to compare with the generators",
      "      --trace-format F  how to read every FILE: csv, bitbrains, alibaba or\n"

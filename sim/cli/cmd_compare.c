@@ -17,6 +17,7 @@
  *   formats are written to DIR as well, so a CI job can print text for the
  *   log and still archive json and markdown. */
 #include "sim/cli/cmd_compare.h"
+#include "sim/cli/commands.h"
 #include "sim/cli/opts.h"
 
 #include "plots/compare_plot.h"
@@ -521,7 +522,7 @@ static int run_compare(const opts *o, expr *fail_if, const cmp_key *keys, size_t
     return rc;
 }
 
-int cmp_main(const cli_ctx *cx, int argc, char **argv)
+int cmd_compare(const cli_ctx *cx, int argc, char **argv)
 {
     opts o = {0};
     bool help = false;

@@ -31,6 +31,7 @@
  * prints errors only; all errors are collected (one per line at most -- the
  * first one of a line usually explains the rest of it). */
 #include "sim/cli/cmd_import.h"
+#include "sim/cli/commands.h"
 #include "sim/cli/opts.h"
 
 #include "sim/base/units.h"
@@ -532,7 +533,7 @@ static int print_help(const cli_cmd *cmd)
     return fflush(stdout) == 0 ? BS_OK : BS_ERR_INTERNAL;
 }
 
-int cli_cmd_import(const cli_ctx *cx, int argc, char **argv)
+int cmd_import(const cli_ctx *cx, int argc, char **argv)
 {
     enum { OPT_INTERVAL = 300 };
     static const struct option longs[] = {{"interval", required_argument, NULL, OPT_INTERVAL},

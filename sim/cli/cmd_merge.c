@@ -12,6 +12,7 @@
  *   that never finished, are listed on stderr and the table shows what
  *   exists (its runs column says how many seeds each point has). */
 #include "sim/cli/cmd_sweep.h"
+#include "sim/cli/commands.h"
 #include "sim/cli/opts.h"
 
 #include "sim/report/output.h"
@@ -185,7 +186,7 @@ static void note_missing(const runs_acc *acc)
     free(order);
 }
 
-int swp_cmd_merge(const cli_ctx *cx, int argc, char **argv)
+int cmd_merge(const cli_ctx *cx, int argc, char **argv)
 {
     static const struct option longs[] = {{"format", required_argument, NULL, OPT_FORMAT},
                                           {"metrics", required_argument, NULL, OPT_METRICS},

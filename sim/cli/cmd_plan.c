@@ -16,6 +16,7 @@
  *   SLO, the worst seed's value and its distance to the threshold at the
  *   answer and at answer + 1 (where it fails). */
 #include "sim/cli/cmd_plan.h"
+#include "sim/cli/commands.h"
 #include "sim/cli/opts.h"
 
 #include "sim/cli/cmd_sweep.h"
@@ -747,7 +748,7 @@ static int parse_opts(const cli_ctx *cx, int argc, char **argv, plan *p, const c
     return rc;
 }
 
-int plan_main(const cli_ctx *cx, int argc, char **argv)
+int cmd_plan(const cli_ctx *cx, int argc, char **argv)
 {
     const cli_cmd *cmd = cx->cmd;
     plan p = {.x = {.cmd = "plan", .parallel = run_default_parallelism()}, .plots = true};

@@ -19,6 +19,7 @@
  *   why a resumed sweep, a sweep at -j 1 and a merge of shards print the
  *   same bytes. */
 #include "sim/cli/cmd_sweep.h"
+#include "sim/cli/commands.h"
 #include "sim/cli/opts.h"
 
 #include "sim/base/strutil.h"
@@ -676,7 +677,7 @@ static int finish_table(const swp_exec *x, const opts *o, const size_t *which, s
     return rc;
 }
 
-int swp_cmd_sweep(const cli_ctx *cx, int argc, char **argv)
+int cmd_sweep(const cli_ctx *cx, int argc, char **argv)
 {
     const cli_cmd *cmd = cx->cmd;
     opts o = {.parallel = run_default_parallelism(), .plots = true};

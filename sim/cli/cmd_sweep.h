@@ -61,10 +61,6 @@
     "note, and so are the jobs of a grid that no DIR holds.  The runs must come from\n"           \
     "one scenario (same content) and vary the same key paths.\n"
 
-/* The handlers of the command table (argv[0] is the command's name). */
-int swp_cmd_sweep(const cli_ctx *cx, int argc, char **argv);
-int swp_cmd_merge(const cli_ctx *cx, int argc, char **argv);
-
 /* ---- shared with plan ---- */
 
 /* What every run of one sweep or plan has in common. */

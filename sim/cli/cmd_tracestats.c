@@ -14,6 +14,7 @@
  * - text is for reading; json has every number at full precision for scripts
  *   (NaN, a statistic without data, is null). */
 #include "sim/cli/cmd_tracestats.h"
+#include "sim/cli/commands.h"
 #include "sim/cli/opts.h"
 
 #include "sim/report/output.h"
@@ -558,7 +559,7 @@ static int print_help(const cli_cmd *cmd)
     return fflush(stdout) == 0 ? BS_OK : BS_ERR_INTERNAL;
 }
 
-int cli_cmd_trace_stats(const cli_ctx *cx, int argc, char **argv)
+int cmd_trace_stats(const cli_ctx *cx, int argc, char **argv)
 {
     enum { OPT_TRACE_FORMAT = 300, OPT_FORMAT };
     static const struct option longs[] = {
