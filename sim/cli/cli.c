@@ -1,4 +1,5 @@
-/* cli.c -- `balloonsim` commands: dispatch, run, validate, policies, plot, decide.
+/* cli.c -- `balloonsim` commands: dispatch and help, and (until they get
+ * files of their own) run, validate, policies and plot.
  *
  * Why it looks like this:
  * - A const table drives everything (dispatch, the command list of --help,
@@ -43,7 +44,6 @@ static int cmd_run(const cli_ctx *cx, int argc, char **argv);
 static int cmd_validate(const cli_ctx *cx, int argc, char **argv);
 static int cmd_policies(const cli_ctx *cx, int argc, char **argv);
 static int cmd_plot(const cli_ctx *cx, int argc, char **argv);
-static int cmd_decide(const cli_ctx *cx, int argc, char **argv);
 
 static const cli_cmd commands[] = {
     {"run", cmd_run,
@@ -171,14 +171,6 @@ static void print_top_help(FILE *f)
           f);
 }
 
-static int print_cmd_help(const cli_cmd *cmd)
-{
-    printf("usage: balloonsim %s\n\n%s%s.\n", cmd->usage, cmd->summary,
-           cmd->run ? "" : " (not implemented in this version)");
-    if (cmd->help)
-        printf("\noptions:\n%s", cmd->help);
-    return BS_OK;
-}
 
 /* out/<scenario>/<policy>-s<seed>: a name is one path component, so '/'
  * becomes '_' and "." / ".." / "" become "_" (a name must not climb out). */
@@ -341,7 +333,7 @@ static int cmd_run(const cli_ctx *cx, int argc, char **argv)
         case 'h':
             free(sets);
             free(cmdline);
-            return print_cmd_help(cmd);
+            return cli_print_cmd_help(cmd);
         default: rc = cli_option_error(cmd, c, argv, longs); break;
         }
     }
@@ -404,7 +396,7 @@ static int cmd_validate(const cli_ctx *cx, int argc, char **argv)
     cli_getopt_reset();
     while ((c = getopt_long(argc, argv, ":h", longs, NULL)) != -1) {
         if (c == 'h')
-            return print_cmd_help(cx->cmd);
+            return cli_print_cmd_help(cx->cmd);
         return cli_option_error(cx->cmd, c, argv, longs);
     }
     if (optind >= argc)
@@ -436,7 +428,7 @@ static int cmd_policies(const cli_ctx *cx, int argc, char **argv)
     cli_getopt_reset();
     while ((c = getopt_long(argc, argv, ":h", longs, NULL)) != -1) {
         if (c == 'h')
-            return print_cmd_help(cx->cmd);
+            return cli_print_cmd_help(cx->cmd);
         if (c != OPT_FORMAT)
             return cli_option_error(cx->cmd, c, argv, longs);
         format = cli_parse_format(cx->cmd, optarg, formats);
@@ -458,7 +450,7 @@ static int cmd_plot(const cli_ctx *cx, int argc, char **argv)
     cli_getopt_reset();
     while ((c = getopt_long(argc, argv, ":h", longs, NULL)) != -1) {
         if (c == 'h')
-            return print_cmd_help(cx->cmd);
+            return cli_print_cmd_help(cx->cmd);
         return cli_option_error(cx->cmd, c, argv, longs);
     }
     if (argc - optind != 1)
@@ -474,41 +466,6 @@ static int cmd_plot(const cli_ctx *cx, int argc, char **argv)
 
 /* ---------------------------------------------------------------- decide */
 
-static int cmd_decide(const cli_ctx *cx, int argc, char **argv)
-{
-    static const struct option longs[] = {{"set", required_argument, NULL, OPT_SET},
-                                          {"help", no_argument, NULL, 'h'},
-                                          {NULL, 0, NULL, 0}};
-    const cli_cmd *cmd = cx->cmd;
-    const char **sets = calloc((size_t)argc + 1, sizeof *sets);
-    if (sets == NULL)
-        return BS_ERR_INTERNAL;
-    size_t n_sets = 0;
-    int rc = BS_OK, c;
-    cli_getopt_reset();
-    while (rc == BS_OK && (c = getopt_long(argc, argv, ":h", longs, NULL)) != -1) {
-        if (c == 'h') {
-            free(sets);
-            return print_cmd_help(cmd);
-        }
-        if (c != OPT_SET) {
-            rc = cli_option_error(cmd, c, argv, longs);
-        } else if (strchr(optarg, '=') == NULL || optarg[0] == '=') {
-            rc = cli_usage_error(cmd, "bad --set '%s' (expected PARAM=VALUE)", optarg);
-        } else {
-            sets[n_sets++] = optarg;
-        }
-    }
-    if (rc == BS_OK && argc - optind < 2)
-        rc = cli_usage_error(cmd, argc == optind ? "missing POLICY and SNAPSHOT"
-                                                 : "missing SNAPSHOT");
-    else if (rc == BS_OK && argc - optind > 2)
-        rc = cli_usage_error(cmd, "unexpected argument '%s'", argv[optind + 2]);
-    if (rc == BS_OK)
-        rc = dec_main(argv[optind], argv[optind + 1], sets, n_sets, stdout, stderr);
-    free(sets);
-    return rc;
-}
 
 /* ---------------------------------------------------------------- main */
 
@@ -539,7 +496,7 @@ int cli_main(int argc, char **argv)
     if (cmd->run == NULL) {
         for (int i = 2; i < argc; i++)
             if (is_help(argv[i]))
-                return print_cmd_help(cmd);
+                return cli_print_cmd_help(cmd);
         fprintf(stderr, "balloonsim: '%s' is not implemented yet\n", cmd->name);
         return BS_ERR_INPUT;
     }

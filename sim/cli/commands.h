@@ -9,6 +9,8 @@
 
 #include "sim/cli/cli.h"
 
+/* `balloonsim decide POLICY SNAPSHOT [--set PARAM=VALUE]...`. */
+int cmd_decide(const cli_ctx *cx, int argc, char **argv);
 int cmd_compare(const cli_ctx *cx, int argc, char **argv);
 int cmd_sweep(const cli_ctx *cx, int argc, char **argv);
 int cmd_merge(const cli_ctx *cx, int argc, char **argv);

@@ -45,6 +45,15 @@ int cli_parse_format(const cli_cmd *cmd, const char *value, const char *const *a
     return -1;
 }
 
+int cli_print_cmd_help(const cli_cmd *cmd)
+{
+    printf("usage: balloonsim %s\n\n%s%s.\n", cmd->usage, cmd->summary,
+           cmd->run ? "" : " (not implemented in this version)");
+    if (cmd->help)
+        printf("\noptions:\n%s", cmd->help);
+    return BS_OK;
+}
+
 /* ---------------------------------------------------------------- options */
 
 /* A getopt_long error ('?' or ':') as a usage error. */

@@ -23,6 +23,9 @@ int cli_option_error(const cli_cmd *cmd, int c, char **argv, const struct option
 /* `--format` value: index of `value` in the NULL-terminated `allowed`, or -1
  * (after a usage error has been printed). */
 int cli_parse_format(const cli_cmd *cmd, const char *value, const char *const *allowed);
+/* `CMD --help`: usage, summary and options of the command's table row on
+ * stdout; returns BS_OK. */
+int cli_print_cmd_help(const cli_cmd *cmd);
 /* Reset getopt for a fresh parse of a command's argv (argv[0] = command),
  * with getopt's own messages off. */
 void cli_getopt_reset(void);
