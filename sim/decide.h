@@ -57,11 +57,4 @@ bs_rc dec_params(cfg_ctx *cx, const char *const *sets, size_t n, cfg_node **para
 bs_rc dec_decide(cfg_ctx *cx, const pol_type *type, const dec_snapshot *snap,
                  const cfg_node *params, FILE *out);
 
-/* The whole command: find POLICY (an unknown name lists the valid ones),
- * parse SNAPSHOT, build params from `sets`, decide, print the JSON to `out`
- * and every error to `err`.  Returns the exit code of docs/decide.md (0, 2 bad
- * policy/snapshot/--set, 3 internal). */
-int dec_main(const char *policy, const char *snapshot, const char *const *sets, size_t n_sets,
-             FILE *out, FILE *err);
-
 #endif

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "sim/base/bs.h"
+#include "sim/cli/opts.h"
 #include "tests/helpers.h"
 
 #define TINY "tests/data/cli_tiny.yaml"
@@ -477,6 +478,32 @@ static void test_policies(void **state)
     th_proc_free(&p);
 }
 
+/* cli_parse_uint: digits only, the bound inclusive, *out untouched on error. */
+static void test_parse_uint(void **state)
+{
+    (void)state;
+    uint64_t v = 7;
+    assert_int_equal(cli_parse_uint("0", 10, &v), BS_OK);
+    assert_int_equal(v, 0);
+    assert_int_equal(cli_parse_uint("10", 10, &v), BS_OK);
+    assert_int_equal(v, 10);
+    v = 7;
+    assert_int_equal(cli_parse_uint("11", 10, &v), BS_ERR_INPUT);
+    assert_int_equal(cli_parse_uint("", 10, &v), BS_ERR_INPUT);
+    assert_int_equal(cli_parse_uint("-1", 10, &v), BS_ERR_INPUT);
+    assert_int_equal(cli_parse_uint("+1", 10, &v), BS_ERR_INPUT);
+    assert_int_equal(cli_parse_uint(" 1", 10, &v), BS_ERR_INPUT);
+    assert_int_equal(cli_parse_uint("1 ", 10, &v), BS_ERR_INPUT);
+    assert_int_equal(cli_parse_uint("1x", 10, &v), BS_ERR_INPUT);
+    assert_int_equal(cli_parse_uint("0x1", 10, &v), BS_ERR_INPUT);
+    assert_int_equal(v, 7);
+    assert_int_equal(cli_parse_uint("18446744073709551615", UINT64_MAX, &v), BS_OK);
+    assert_true(v == UINT64_MAX);
+    assert_int_equal(cli_parse_uint("18446744073709551616", UINT64_MAX, &v), BS_ERR_INPUT);
+    assert_int_equal(cli_parse_uint("9223372036854775807", INT64_MAX, &v), BS_OK);
+    assert_int_equal(cli_parse_uint("9223372036854775808", INT64_MAX, &v), BS_ERR_INPUT);
+}
+
 int main(void)
 {
     const char *env = getenv("BALLOONSIM");
@@ -486,6 +513,7 @@ int main(void)
         return 1;
     }
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_parse_uint),
         cmocka_unit_test(test_version),
         cmocka_unit_test(test_help),
         cmocka_unit_test(test_usage_errors),

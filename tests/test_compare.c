@@ -26,6 +26,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "sim/batch/baseline.h"
 #include "sim/batch/compare.h"
 #include "tests/helpers.h"
 

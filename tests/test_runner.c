@@ -103,6 +103,61 @@ static void sets_are_applied(void **state)
     assert_true(half.events < full.events);
 }
 
+/* run_one_to_dir() on its own: a complete directory with the command line
+ * given, the same metrics as the engine, and the wrap/unwrap hooks called
+ * around the run. */
+typedef struct hook_count {
+    int wraps, unwraps;
+} hook_count;
+
+static const eng_sink *count_wrap(void *ctx, const eng_sink *inner)
+{
+    ((hook_count *)ctx)->wraps++;
+    return inner;
+}
+
+static void count_unwrap(void *ctx, const eng_sink *used)
+{
+    (void)used;
+    ((hook_count *)ctx)->unwraps++;
+}
+
+static void run_one_to_dir_basic(void **state)
+{
+    (void)state;
+    char *d = th_make_tmpdir("runner-dir");
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s/one", d);
+    scen_overrides ov = {.has_seed = true, .seed = 4};
+    cfg_errs errs = {0};
+    scen *sc = NULL;
+    assert_int_equal(scen_load(TINY, &ov, &errs, &sc), BS_OK);
+    cfg_errs_free(&errs);
+    hook_count hc = {0};
+    run_dir_opts o = {.command_line = "balloonsim run x", .who = "test", .wrap = count_wrap,
+                      .unwrap = count_unwrap, .ctx = &hc};
+    eng_result res;
+    bool sim_failed = true;
+    assert_int_equal(run_one_to_dir(sc, dir, &o, &res, &sim_failed), BS_OK);
+    assert_false(sim_failed);
+    assert_int_equal(hc.wraps, 1);
+    assert_int_equal(hc.unwraps, 1);
+    met_values want;
+    direct(TINY, NULL, 4, &want);
+    same_values(&res.run, &want);
+    eng_result_free(&res);
+    static const char *const files[] = {"summary.json", "timeseries.csv", "hosts.csv",
+                                        "events.csv", "run.json", "plots/memory.gp"};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
+        assert_true(th_exists(dir, files[i]));
+    char *run = th_slurp(dir, "run.json");
+    assert_non_null(strstr(run, "\"balloonsim run x\""));
+    free(run);
+    scen_free(sc);
+    th_rm_rf(d);
+    free(d);
+}
+
 static void full_and_summary_only_directories(void **state)
 {
     (void)state;
@@ -269,6 +324,7 @@ int main(void)
         cmocka_unit_test(bad_scenario_is_input_error),
         cmocka_unit_test(sets_are_applied),
         cmocka_unit_test(full_and_summary_only_directories),
+        cmocka_unit_test(run_one_to_dir_basic),
         cmocka_unit_test(batch_order_and_parallelism),
         cmocka_unit_test(sigint_in_process),
         cmocka_unit_test(sigint_with_children),

@@ -1,5 +1,5 @@
 /* compare.h -- the results of `balloonsim compare`: aggregation over seeds,
- * ranking, the four table formats, baselines and --fail-if.
+ * ranking and the four table formats (baselines and --fail-if: baseline.h).
  *
  * A cmp_report is everything a compare produced, independent of how it ran
  * (-j, wall time, directories): per scenario and policy, each metric's mean
@@ -14,7 +14,6 @@
 
 #include "sim/base/bs.h"
 #include "sim/base/cfg.h"
-#include "sim/batch/expr.h"
 #include "sim/base/metrics.h"
 #include "sim/report/table.h"
 
@@ -95,10 +94,6 @@ bs_rc cmp_write(FILE *f, const cmp_report *r, cmp_format fmt);
 /* report.md: the markdown tables, each followed by its scenario's plots
  * (plots/SCENARIO-{metrics,stall-cdf,memory}.png, see cmp_plot.h). */
 bs_rc cmp_write_report(FILE *f, const cmp_report *r);
-/* Read a file cmp_write(CMP_JSON) wrote.  BS_ERR_INPUT with every problem
- * in errs ("FILE:LINE:COL: KEYPATH: ..."). */
-bs_rc cmp_load(const char *path, cfg_errs *errs, cmp_report **out);
-
 const cmp_scenario *cmp_find_scenario(const cmp_report *r, const char *name);
 const cmp_result *cmp_find_result(const cmp_scenario *s, const char *policy);
 /* The means as metric values (a mean of no values is absent). */
@@ -114,13 +109,7 @@ void cmp_safe_name(char *dst, size_t cap, const char *name);
 /* DIR/<scenario>/<policy>-s<seed>, both names made safe; caller frees. */
 char *cmp_run_dir(const char *dir, const char *scenario, const char *policy, uint64_t seed);
 
-/* Evaluate --fail-if for every scenario and policy (report order) against
- * the means, relative thresholds against `baseline` (may be NULL; named
- * `baseline_name` in notes).  Each hit is one line on `msgs`:
- *   "fail-if: SCENARIO / POLICY: stall_s = 123 > 110 (baseline 100 +10%)"
- * and a (scenario, policy) the baseline lacks gets one "note:" line when the
- * condition has relative thresholds.  Returns whether it held anywhere. */
-bool cmp_fail_if(const cmp_report *r, const expr *e, const cmp_report *baseline,
-                 const char *baseline_name, FILE *msgs);
+/* Every metric absent (mean and ci95 NaN, n = 0). */
+void cmp_empty_cells(tab_cell m[MET_COUNT]);
 
 #endif

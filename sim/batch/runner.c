@@ -11,8 +11,7 @@
  * - A forked child ends with _exit(): it must not return into the parent's
  *   code (it would go on running the rest of the batch), and exit() would run
  *   atexit handlers and flush stdio buffers it inherited from the parent,
- *   writing the parent's pending output twice.  This is the one place outside
- *   main() that ends a process, and it ends only the child.
+ *   writing the parent's pending output twice.  It ends only the child.
  * - SIGINT without a signal handler (no global flag): while a batch runs the
  *   parent blocks SIGINT and SIGCHLD and waits for either with sigtimedwait(),
  *   so "a child ended" and "the user pressed ^C" arrive on one path.  Every
@@ -23,14 +22,15 @@
  *   reaches the children directly; one sent to the parent alone is passed on.
  *   A second ^C kills the children outright (SIGKILL), for a run stuck
  *   between two samples.
- * - The run directory of a job is written exactly as `balloonsim run -o`
- *   writes it (output.c), with run.json's command line being the equivalent
- *   `balloonsim run ...` command, so any run of a batch can be repeated alone. */
+ * - The run directory of a job is written by run_one_to_dir(), the same
+ *   function `balloonsim run -o` uses, with run.json's command line being the
+ *   equivalent `balloonsim run ...` command, so any run of a batch can be
+ *   repeated alone and both always write the same files. */
 #include "sim/batch/runner.h"
 #include "sim/base/fsutil.h"
 #include "sim/base/text.h"
 
-#include "sim/cli/cli.h"
+#include "sim/base/strutil.h"
 #include "sim/engine.h"
 #include "sim/report/output.h"
 #include "plots/plot.h"
@@ -178,7 +178,7 @@ static char *job_command_line(const run_job *job, const scen *sc)
     argv[n++] = (char *)"-o";
     argv[n++] = (char *)job->out_dir;
     assert((size_t)n <= max);
-    char *line = cli_join_argv(n, argv);
+    char *line = bs_join_argv(n, argv);
     free(argv);
     return line;
 }
@@ -237,6 +237,49 @@ static bs_rc write_small(const char *dir, const char *name, const scen *sc, cons
     return rc;
 }
 
+static const eng_sink *poll_wrap_cb(void *ctx, const eng_sink *inner)
+{
+    return poll_wrap(ctx, inner);
+}
+
+bs_rc run_one_to_dir(const scen *sc, const char *dir, const run_dir_opts *opts, eng_result *res,
+                     bool *sim_failed)
+{
+    *sim_failed = false;
+    out_run *o = NULL;
+    bs_rc rc = out_open(dir, &o);
+    if (rc != BS_OK)
+        return rc;
+    const eng_sink *sink = opts->wrap ? opts->wrap(opts->ctx, out_sink(o)) : out_sink(o);
+    double t0 = now_s();
+    rc = eng_run(sc, sink, res);
+    double wall = now_s() - t0;
+    if (opts->unwrap)
+        opts->unwrap(opts->ctx, sink);
+    if (rc != BS_OK) {
+        *sim_failed = true;
+        out_abort(o);
+        return rc;
+    }
+    out_info info = {.command_line = opts->command_line, .wall_s = wall, .events = res->events};
+    rc = out_finish(o, sc, res, &info);
+    if (rc != BS_OK) {
+        eng_result_free(res);
+        return rc;
+    }
+    /* The results are complete by now; a plotting problem is only a warning. */
+    bs_rc prc = plot_write_run_scripts(dir, sc, res);
+    if (prc == BS_OK && opts->plots) {
+        bool skipped = false;
+        prc = plot_render(dir, &skipped);
+        if (prc == BS_OK && skipped && opts->say_skipped)
+            fputs("plots skipped: gnuplot not found\n", stderr);
+    }
+    if (prc != BS_OK)
+        fprintf(stderr, "%s: warning: plots of %s are incomplete\n", opts->who, dir);
+    return BS_OK;
+}
+
 /* Run `sc` with the job's outputs; fills res (caller frees on BS_OK). */
 static bs_rc run_with_outputs(const run_job *job, const scen *sc, eng_result *res, bool *interrupted)
 {
@@ -260,30 +303,10 @@ static bs_rc run_with_outputs(const run_job *job, const scen *sc, eng_result *re
                 eng_result_free(res);
         }
     } else {
-        out_run *o = NULL;
-        rc = out_open(job->out_dir, &o);
-        if (rc == BS_OK) {
-            double t0 = now_s();
-            rc = eng_run(sc, poll_wrap(&ps, out_sink(o)), res);
-            double wall = now_s() - t0;
-            if (rc != BS_OK) {
-                out_abort(o);
-            } else {
-                out_info info = {.command_line = cmdline, .wall_s = wall, .events = res->events};
-                rc = out_finish(o, sc, res, &info);
-                if (rc != BS_OK)
-                    eng_result_free(res);
-            }
-        }
-        if (rc == BS_OK) {
-            /* As `run`: the results are complete; plots only warn. */
-            bs_rc prc = plot_write_run_scripts(job->out_dir, sc, res);
-            bool skipped = false;
-            if (prc == BS_OK && job->plots)
-                prc = plot_render(job->out_dir, &skipped);
-            if (prc != BS_OK)
-                fprintf(stderr, "balloonsim: warning: plots of %s are incomplete\n", job->out_dir);
-        }
+        run_dir_opts o = {.command_line = cmdline, .plots = job->plots, .who = "balloonsim",
+                          .wrap = poll_wrap_cb, .ctx = &ps};
+        bool sim_failed = false;
+        rc = run_one_to_dir(sc, job->out_dir, &o, res, &sim_failed);
     }
     *interrupted = ps.interrupted;
     free(cmdline);

@@ -12,6 +12,8 @@
 
 #include "sim/base/bs.h"
 #include "sim/base/metrics.h"
+#include "sim/engine.h"
+#include "sim/scenario.h"
 
 typedef struct run_job {
     const char *scenario;       /* path of the scenario file */
@@ -44,6 +46,26 @@ bs_rc run_batch(const run_job *jobs, size_t n, int parallel, run_outcome *outcom
                 run_progress_fn progress, void *ctx);
 /* One job in this process (what each child does). */
 void run_one(const run_job *job, run_outcome *out);
+/* How run_one_to_dir() differs between `run` and a batch job: who speaks
+ * in warnings, and a sink in front of the output's (a progress bar, the
+ * SIGINT poll). */
+typedef struct run_dir_opts {
+    const char *command_line;  /* for run.json (may be NULL) */
+    bool plots;                /* render the plots, not only their scripts */
+    bool say_skipped;          /* say so when gnuplot is missing */
+    const char *who;           /* prefix of warnings: "balloonsim run" */
+    const eng_sink *(*wrap)(void *ctx, const eng_sink *inner); /* NULL: none */
+    void (*unwrap)(void *ctx, const eng_sink *used);           /* after the run; may be NULL */
+    void *ctx;
+} run_dir_opts;
+
+/* One loaded scenario into a full run directory (as `run -o`): open the
+ * outputs, run, finish, write the plot scripts (and render them).  On BS_OK
+ * res is filled (caller frees); on failure nothing is left to free and
+ * *sim_failed says whether the simulation itself failed (rather than its
+ * directory).  Plot problems are warnings on stderr, not failures. */
+bs_rc run_one_to_dir(const scen *sc, const char *dir, const run_dir_opts *opts, eng_result *res,
+                     bool *sim_failed);
 /* Number of online CPUs (the default of -j). */
 int run_default_parallelism(void);
 

@@ -1,21 +1,24 @@
-/* cli.c -- `balloonsim` commands: dispatch, run, validate, policies, plot, decide.
+/* cli.c -- `balloonsim` commands: dispatch and help, and (until they get
+ * files of their own) run, validate, policies and plot.
  *
  * Why it looks like this:
  * - A const table drives everything (dispatch, the command list of --help,
- *   `CMD --help`), so the later commands of cli.md are one row and one
- *   handler each; until then their row has no handler and they say so.
+ *   `CMD --help`), so a command is one row and one handler.
  * - Options are parsed with getopt_long (GNU permutation, so options may
  *   follow the scenario, `--opt=value` and `--` work), with getopt's own
  *   messages off: every usage error goes through cli_usage_error() so all
  *   read alike and exit 2.
  * - `run` loads and validates before it creates anything: a bad scenario
- *   leaves no directory behind.  The run directory is filled by output.c
- *   under temporary names and completed by out_finish(); plots come after,
- *   and a plotting problem is a warning, not a failed run (the results are
- *   complete by then).
+ *   leaves no directory behind.  The directory itself is written by
+ *   run_one_to_dir() (runner.h), the same code every batch job uses, so
+ *   `run -o` and a run of compare/sweep/plan always hold the same files.
  * - Exit codes are the bs_rc values (bs.h), which are cli.md's codes. */
 #include "sim/cli/cli.h"
 
+#include "sim/cli/commands.h"
+#include "sim/cli/opts.h"
+#include "sim/base/strutil.h"
+#include "sim/batch/runner.h"
 #include "sim/cli/cmd_compare.h"
 #include "sim/cli/cmd_import.h"
 #include "sim/cli/cmd_plan.h"
@@ -41,7 +44,6 @@ static int cmd_run(const cli_ctx *cx, int argc, char **argv);
 static int cmd_validate(const cli_ctx *cx, int argc, char **argv);
 static int cmd_policies(const cli_ctx *cx, int argc, char **argv);
 static int cmd_plot(const cli_ctx *cx, int argc, char **argv);
-static int cmd_decide(const cli_ctx *cx, int argc, char **argv);
 
 static const cli_cmd commands[] = {
     {"run", cmd_run,
@@ -64,17 +66,17 @@ static const cli_cmd commands[] = {
      "\n"
      "The run directory gets summary.json, timeseries.csv, hosts.csv, events.csv,\n"
      "run.json and plots/ (see balloonsim(1)).\n"},
-    {"compare", cmp_main,
+    {"compare", cmd_compare,
      "compare SCENARIO... -p P1,P2,... [--seeds N] [-j N] [--format text|markdown|json|csv] "
      "[--baseline FILE] [--save-baseline FILE] [--fail-if EXPR] [--rank-by METRIC,...] [-o DIR]",
      "every policy on every scenario and seed, on the same demand; a ranked table", CMP_HELP},
-    {"sweep", swp_cmd_sweep,
+    {"sweep", cmd_sweep,
      "sweep SCENARIO [--vary PATH=LIST]... [--seeds N] [-j N] [-o DIR] "
      "[--format text|markdown|json|csv] [--list-jobs] [--job K] [--shard I/N] [--resume]",
      "the scenario's sweep: grid; one run per point and seed; a table and plots", SWP_SWEEP_HELP},
-    {"merge", swp_cmd_merge, "merge DIR... [--format text|markdown|json|csv]",
+    {"merge", cmd_merge, "merge DIR... [--format text|markdown|json|csv]",
      "joins run directories of separate --job runs into one sweep result", SWP_MERGE_HELP},
-    {"plan", plan_main, "plan SCENARIO --vary PATH=LO:HI --slo EXPR [--seeds N] [--format text|json]",
+    {"plan", cmd_plan, "plan SCENARIO --vary PATH=LO:HI --slo EXPR [--seeds N] [--format text|json]",
      "the largest value of PATH whose runs all meet the SLO (capacity planning)", PLAN_HELP},
     {"decide", cmd_decide, "decide POLICY SNAPSHOT [--set PARAM=VALUE]...",
      "what the policy would set as targets for one stats snapshot (JSON)",
@@ -96,7 +98,7 @@ static const cli_cmd commands[] = {
      "\n"
      "Every error of every file goes to stderr as FILE:LINE:COL: KEYPATH: message;\n"
      "each good file prints \"FILE: ok\" on stdout.  Exit code 2 if any file is bad.\n"},
-    {"import", cli_cmd_import, "import mom-simulator FILE.csv [--interval TIME]",
+    {"import", cmd_import, "import mom-simulator FILE.csv [--interval TIME]",
      "prints a scenario YAML equivalent to a MoM-simulator input file",
      "      --interval TIME   time between two samples of the file (default 2s, the\n"
      "                        MoM simulator's loop); also the policy's interval\n"
@@ -107,7 +109,7 @@ static const cli_cmd commands[] = {
      "'#' lines are comments.  The scenario goes to stdout, notes about what could\n"
      "not be mapped exactly to stderr (see docs/import.md).  Exit code 2 for a bad\n"
      "file, with every error as FILE:LINE:COL: message.\n"},
-    {"trace-stats", cli_cmd_trace_stats,
+    {"trace-stats", cmd_trace_stats,
      "trace-stats FILE... [--trace-format csv|bitbrains|alibaba|dommemstat] [--format text|json]",
      "statistics of real traces to compare with the generators",
      "      --trace-format F  how to read every FILE: csv, bitbrains, alibaba or\n"
@@ -169,141 +171,6 @@ static void print_top_help(FILE *f)
           f);
 }
 
-static int print_cmd_help(const cli_cmd *cmd)
-{
-    printf("usage: balloonsim %s\n\n%s%s.\n", cmd->usage, cmd->summary,
-           cmd->run ? "" : " (not implemented in this version)");
-    if (cmd->help)
-        printf("\noptions:\n%s", cmd->help);
-    return BS_OK;
-}
-
-int cli_usage_error(const cli_cmd *cmd, const char *fmt, ...)
-{
-    va_list ap;
-    fprintf(stderr, "balloonsim%s%s: ", cmd ? " " : "", cmd ? cmd->name : "");
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    if (cmd)
-        fprintf(stderr, "\nusage: balloonsim %s\nTry 'balloonsim %s --help'.\n", cmd->usage,
-                cmd->name);
-    else
-        fputs("\nusage: balloonsim COMMAND [ARGS]...\nTry 'balloonsim --help'.\n", stderr);
-    return BS_ERR_INPUT;
-}
-
-int cli_parse_format(const cli_cmd *cmd, const char *value, const char *const *allowed)
-{
-    for (int i = 0; allowed[i]; i++)
-        if (strcmp(value, allowed[i]) == 0)
-            return i;
-    char list[128] = "";
-    for (int i = 0; allowed[i]; i++) {
-        size_t n = strlen(list);
-        snprintf(list + n, sizeof list - n, "%s%s", i ? ", " : "", allowed[i]);
-    }
-    cli_usage_error(cmd, "bad --format '%s' (expected one of: %s)", value, list);
-    return -1;
-}
-
-/* Shell-safe characters: an argument made only of these needs no quotes. */
-static bool shell_plain(const char *s)
-{
-    if (*s == '\0')
-        return false;
-    for (; *s; s++)
-        if (!strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_@%+=:,./-",
-                    *s))
-            return false;
-    return true;
-}
-
-char *cli_join_argv(int argc, char *const *argv)
-{
-    size_t len = 1;
-    for (int i = 0; i < argc; i++)
-        len += 4 * strlen(argv[i]) + 3; /* worst case: every char a quote ('\'') */
-    char *s = malloc(len), *o = s;
-    if (s == NULL)
-        return NULL;
-    for (int i = 0; i < argc; i++) {
-        if (i)
-            *o++ = ' ';
-        if (shell_plain(argv[i])) {
-            size_t n = strlen(argv[i]);
-            memcpy(o, argv[i], n);
-            o += n;
-            continue;
-        }
-        *o++ = '\'';
-        for (const char *p = argv[i]; *p; p++) {
-            if (*p == '\'') {
-                memcpy(o, "'\\''", 4);
-                o += 4;
-            } else {
-                *o++ = *p;
-            }
-        }
-        *o++ = '\'';
-    }
-    *o = '\0';
-    return s;
-}
-
-/* ---------------------------------------------------------------- options */
-
-/* A getopt_long error ('?' or ':') as a usage error. */
-int cli_option_error(const cli_cmd *cmd, int c, char **argv, const struct option *longs)
-{
-    const char *arg = optind > 0 ? argv[optind - 1] : "";
-    bool is_long = strncmp(arg, "--", 2) == 0;
-    if (c == ':') {
-        if (is_long)
-            return cli_usage_error(cmd, "option '%s' needs an argument", arg);
-        return cli_usage_error(cmd, "option '-%c' needs an argument", optopt);
-    }
-    if (!is_long && optopt > 0 && optopt < 128)
-        return cli_usage_error(cmd, "unknown option '-%c'", optopt);
-    const char *eq = strchr(arg, '=');
-    if (is_long && eq != NULL) {
-        /* "--flag=value" for a flag that takes none */
-        size_t len = (size_t)(eq - arg - 2);
-        for (const struct option *o = longs; o->name; o++)
-            if (o->has_arg == no_argument && strlen(o->name) == len &&
-                strncmp(o->name, arg + 2, len) == 0)
-                return cli_usage_error(cmd, "option '--%s' takes no argument", o->name);
-    }
-    return cli_usage_error(cmd, "unknown option '%s'", arg);
-}
-
-/* Reset getopt for a fresh parse of a command's argv (argv[0] = command). */
-static void getopt_reset(void)
-{
-    optind = 0; /* glibc: 0 re-initialises completely, permutation state too */
-    opterr = 0;
-}
-
-static bool parse_seed(const char *s, uint64_t *out)
-{
-    if (*s < '0' || *s > '9')
-        return false;
-    errno = 0;
-    char *end;
-    unsigned long long v = strtoull(s, &end, 10);
-    /* the same range a scenario file's `seed:` accepts */
-    if (errno != 0 || *end != '\0' || v > (unsigned long long)INT64_MAX)
-        return false;
-    *out = (uint64_t)v;
-    return true;
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 /* out/<scenario>/<policy>-s<seed>: a name is one path component, so '/'
  * becomes '_' and "." / ".." / "" become "_" (a name must not climb out). */
@@ -356,6 +223,7 @@ typedef struct progress {
     const eng_sink *inner;
     eng_sink sink;
     bs_time duration;
+    bool quiet;
     int shown; /* percent on screen, -1: nothing yet */
 } progress;
 
@@ -394,20 +262,23 @@ static bs_rc progress_event(void *ctx, const eng_event *ev)
     return p->inner->event ? p->inner->event(p->inner->ctx, ev) : BS_OK;
 }
 
-/* The sink to run with: the output's, wrapped when a bar is wanted. */
-static const eng_sink *progress_wrap(progress *p, const eng_sink *inner, const scen *sc,
-                                     bool quiet)
+/* The sink to run with (a run_dir_opts wrap): the output's, wrapped when a
+ * bar is wanted. */
+static const eng_sink *progress_wrap(void *ctx, const eng_sink *inner)
 {
-    if (quiet || !isatty(STDERR_FILENO))
+    progress *p = ctx;
+    if (p->quiet || !isatty(STDERR_FILENO))
         return inner;
-    *p = (progress){.inner = inner, .duration = sc->duration, .shown = -1};
+    p->inner = inner;
+    p->shown = -1;
     p->sink = (eng_sink){.ctx = p, .vm_sample = progress_vm, .host_sample = progress_host,
                          .event = progress_event};
     return &p->sink;
 }
 
-static void progress_clear(const progress *p, const eng_sink *used)
+static void progress_clear(void *ctx, const eng_sink *used)
 {
+    const progress *p = ctx;
     if (used == &p->sink && p->shown >= 0)
         fprintf(stderr, "\r%*s\r", 48, "");
 }
@@ -425,7 +296,7 @@ static int cmd_run(const cli_ctx *cx, int argc, char **argv)
     static const char *const formats[] = {"text", "json", NULL};
     const cli_cmd *cmd = cx->cmd;
     /* Before getopt_long permutes argv (cx->argv shares its array). */
-    char *cmdline = cli_join_argv(cx->argc, cx->argv);
+    char *cmdline = bs_join_argv(cx->argc, cx->argv);
     const char **sets = calloc((size_t)argc + 1, sizeof *sets);
     if (sets == NULL || cmdline == NULL) {
         free(sets);
@@ -437,12 +308,12 @@ static int cmd_run(const cli_ctx *cx, int argc, char **argv)
     int format = 0;
     bool plots = true, quiet = false;
     int rc = BS_OK, c;
-    getopt_reset();
+    cli_getopt_reset();
     while (rc == BS_OK && (c = getopt_long(argc, argv, ":p:s:o:qh", longs, NULL)) != -1) {
         switch (c) {
         case 'p': ov.policy = optarg; break;
         case 's':
-            if (!parse_seed(optarg, &ov.seed))
+            if (cli_parse_uint(optarg, INT64_MAX, &ov.seed) != BS_OK)
                 rc = cli_usage_error(cmd, "bad seed '%s' (expected a whole number from 0 to 9223372036854775807)", optarg);
             ov.has_seed = true;
             break;
@@ -462,7 +333,7 @@ static int cmd_run(const cli_ctx *cx, int argc, char **argv)
         case 'h':
             free(sets);
             free(cmdline);
-            return print_cmd_help(cmd);
+            return cli_print_cmd_help(cmd);
         default: rc = cli_option_error(cmd, c, argv, longs); break;
         }
     }
@@ -482,41 +353,23 @@ static int cmd_run(const cli_ctx *cx, int argc, char **argv)
     }
 
     char *dir = dir_opt ? strdup(dir_opt) : default_dir(sc);
-    out_run *o = NULL;
     eng_result res = {0};
     bool have_res = false;
     if (dir == NULL)
         rc = BS_ERR_INTERNAL;
-    if (rc == BS_OK)
-        rc = out_open(dir, &o);
     if (rc == BS_OK) {
-        progress bar = {0};
-        const eng_sink *sink = progress_wrap(&bar, out_sink(o), sc, quiet);
-        double t0 = now_s();
-        rc = eng_run(sc, sink, &res);
-        double wall = now_s() - t0;
-        progress_clear(&bar, sink);
-        if (rc != BS_OK) {
+        progress bar = {.duration = sc->duration, .quiet = quiet, .shown = -1};
+        run_dir_opts ro = {.command_line = cmdline, .plots = plots, .say_skipped = true,
+                           .who = "balloonsim run", .wrap = progress_wrap,
+                           .unwrap = progress_clear, .ctx = &bar};
+        bool sim_failed = false;
+        rc = run_one_to_dir(sc, dir, &ro, &res, &sim_failed);
+        if (rc != BS_OK && sim_failed)
             fprintf(stderr, "balloonsim run: %s: the simulation failed%s\n", argv[optind],
                     rc == BS_ERR_INTERNAL ? " (internal error)" : "");
-            out_abort(o);
-        } else {
-            have_res = true;
-            out_info info = {.command_line = cmdline, .wall_s = wall, .events = res.events};
-            rc = out_finish(o, sc, &res, &info);
-        }
+        have_res = rc == BS_OK;
     }
     if (rc == BS_OK) {
-        /* The results are complete; a plotting problem is only a warning. */
-        bs_rc prc = plot_write_run_scripts(dir, sc, &res);
-        if (prc == BS_OK && plots) {
-            bool skipped = false;
-            prc = plot_render(dir, &skipped);
-            if (prc == BS_OK && skipped)
-                fputs("plots skipped: gnuplot not found\n", stderr);
-        }
-        if (prc != BS_OK)
-            fprintf(stderr, "balloonsim run: warning: plots of %s are incomplete\n", dir);
         if (format == 1)
             rc = out_write_summary_json(stdout, sc, &res);
         else
@@ -540,10 +393,10 @@ static int cmd_validate(const cli_ctx *cx, int argc, char **argv)
 {
     static const struct option longs[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     int c;
-    getopt_reset();
+    cli_getopt_reset();
     while ((c = getopt_long(argc, argv, ":h", longs, NULL)) != -1) {
         if (c == 'h')
-            return print_cmd_help(cx->cmd);
+            return cli_print_cmd_help(cx->cmd);
         return cli_option_error(cx->cmd, c, argv, longs);
     }
     if (optind >= argc)
@@ -572,10 +425,10 @@ static int cmd_policies(const cli_ctx *cx, int argc, char **argv)
                                           {NULL, 0, NULL, 0}};
     static const char *const formats[] = {"text", "json", NULL};
     int format = 0, c;
-    getopt_reset();
+    cli_getopt_reset();
     while ((c = getopt_long(argc, argv, ":h", longs, NULL)) != -1) {
         if (c == 'h')
-            return print_cmd_help(cx->cmd);
+            return cli_print_cmd_help(cx->cmd);
         if (c != OPT_FORMAT)
             return cli_option_error(cx->cmd, c, argv, longs);
         format = cli_parse_format(cx->cmd, optarg, formats);
@@ -594,10 +447,10 @@ static int cmd_plot(const cli_ctx *cx, int argc, char **argv)
 {
     static const struct option longs[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     int c;
-    getopt_reset();
+    cli_getopt_reset();
     while ((c = getopt_long(argc, argv, ":h", longs, NULL)) != -1) {
         if (c == 'h')
-            return print_cmd_help(cx->cmd);
+            return cli_print_cmd_help(cx->cmd);
         return cli_option_error(cx->cmd, c, argv, longs);
     }
     if (argc - optind != 1)
@@ -613,41 +466,6 @@ static int cmd_plot(const cli_ctx *cx, int argc, char **argv)
 
 /* ---------------------------------------------------------------- decide */
 
-static int cmd_decide(const cli_ctx *cx, int argc, char **argv)
-{
-    static const struct option longs[] = {{"set", required_argument, NULL, OPT_SET},
-                                          {"help", no_argument, NULL, 'h'},
-                                          {NULL, 0, NULL, 0}};
-    const cli_cmd *cmd = cx->cmd;
-    const char **sets = calloc((size_t)argc + 1, sizeof *sets);
-    if (sets == NULL)
-        return BS_ERR_INTERNAL;
-    size_t n_sets = 0;
-    int rc = BS_OK, c;
-    getopt_reset();
-    while (rc == BS_OK && (c = getopt_long(argc, argv, ":h", longs, NULL)) != -1) {
-        if (c == 'h') {
-            free(sets);
-            return print_cmd_help(cmd);
-        }
-        if (c != OPT_SET) {
-            rc = cli_option_error(cmd, c, argv, longs);
-        } else if (strchr(optarg, '=') == NULL || optarg[0] == '=') {
-            rc = cli_usage_error(cmd, "bad --set '%s' (expected PARAM=VALUE)", optarg);
-        } else {
-            sets[n_sets++] = optarg;
-        }
-    }
-    if (rc == BS_OK && argc - optind < 2)
-        rc = cli_usage_error(cmd, argc == optind ? "missing POLICY and SNAPSHOT"
-                                                 : "missing SNAPSHOT");
-    else if (rc == BS_OK && argc - optind > 2)
-        rc = cli_usage_error(cmd, "unexpected argument '%s'", argv[optind + 2]);
-    if (rc == BS_OK)
-        rc = dec_main(argv[optind], argv[optind + 1], sets, n_sets, stdout, stderr);
-    free(sets);
-    return rc;
-}
 
 /* ---------------------------------------------------------------- main */
 
@@ -678,7 +496,7 @@ int cli_main(int argc, char **argv)
     if (cmd->run == NULL) {
         for (int i = 2; i < argc; i++)
             if (is_help(argv[i]))
-                return print_cmd_help(cmd);
+                return cli_print_cmd_help(cmd);
         fprintf(stderr, "balloonsim: '%s' is not implemented yet\n", cmd->name);
         return BS_ERR_INPUT;
     }

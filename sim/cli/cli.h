@@ -30,20 +30,4 @@ struct cli_cmd {
 /* The whole program: argv as main() got it. */
 int cli_main(int argc, char **argv);
 
-/* Print "balloonsim CMD: MESSAGE", the usage line and a --help hint to
- * stderr; returns BS_ERR_INPUT (exit code 2). */
-int cli_usage_error(const cli_cmd *cmd, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-/* getopt_long's '?' or ':' as a usage error (exit 2) naming the option;
- * `longs` lets it say that a --flag=value flag takes no value. */
-struct option;
-int cli_option_error(const cli_cmd *cmd, int c, char **argv, const struct option *longs);
-/* `--format` value: index of `value` in the NULL-terminated `allowed`, or -1
- * (after a usage error has been printed). */
-int cli_parse_format(const cli_cmd *cmd, const char *value, const char *const *allowed);
-/* argv joined with spaces, each argument quoted for a POSIX shell when it
- * needs it (so the line can be pasted back).  Caller frees; NULL when out of
- * memory. */
-char *cli_join_argv(int argc, char *const *argv);
-
 #endif

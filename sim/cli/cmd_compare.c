@@ -18,8 +18,11 @@
  *   log and still archive json and markdown. */
 #include "sim/cli/cmd_compare.h"
 #include "sim/base/fsutil.h"
+#include "sim/cli/commands.h"
+#include "sim/cli/opts.h"
 
 #include "plots/compare_plot.h"
+#include "sim/batch/baseline.h"
 #include "sim/batch/compare.h"
 #include "sim/batch/expr.h"
 #include "sim/report/output.h"
@@ -75,19 +78,6 @@ static void free_opts(opts *o)
 }
 
 /* ---------------------------------------------------------------- options */
-
-static bool parse_count(const char *s, uint64_t max, uint64_t *out)
-{
-    if (*s < '0' || *s > '9')
-        return false;
-    errno = 0;
-    char *end;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno != 0 || *end != '\0' || v < 1 || v > max)
-        return false;
-    *out = (uint64_t)v;
-    return true;
-}
 
 /* Split "a,b,c" (one -p argument) into the policy list. */
 static int add_policies(const cli_cmd *cmd, opts *o, const char *arg)
@@ -145,19 +135,18 @@ static int parse_opts(const cli_ctx *cx, int argc, char **argv, opts *o, bool *h
     o->dir = CMP_DEFAULT_DIR;
     o->plots = true;
     int rc = BS_OK, c;
-    optind = 0; /* glibc: a full re-initialisation, as cli.c does */
-    opterr = 0;
+    cli_getopt_reset();
     while (rc == BS_OK && (c = getopt_long(argc, argv, ":p:j:o:qh", longs, NULL)) != -1) {
         uint64_t v;
         switch (c) {
         case 'p': rc = add_policies(cmd, o, optarg); break;
         case OPT_SEEDS:
-            if (!parse_count(optarg, CMP_MAX_SEEDS, &o->n_seeds))
+            if (cli_parse_uint(optarg, CMP_MAX_SEEDS, &o->n_seeds) != BS_OK || o->n_seeds == 0)
                 rc = cli_usage_error(cmd, "bad --seeds '%s' (expected a whole number from 1 to %d)",
                                      optarg, CMP_MAX_SEEDS);
             break;
         case 'j':
-            if (!parse_count(optarg, 4096, &v))
+            if (cli_parse_uint(optarg, 4096, &v) != BS_OK || v == 0)
                 rc = cli_usage_error(cmd, "bad -j '%s' (expected a whole number from 1 to 4096)",
                                      optarg);
             else
@@ -525,7 +514,7 @@ static int run_compare(const opts *o, expr *fail_if, const cmp_key *keys, size_t
     return rc;
 }
 
-int cmp_main(const cli_ctx *cx, int argc, char **argv)
+int cmd_compare(const cli_ctx *cx, int argc, char **argv)
 {
     opts o = {0};
     bool help = false;

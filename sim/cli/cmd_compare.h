@@ -46,7 +46,4 @@
     "(common random numbers).  Cells are the mean over the seeds +- the half-width\n"              \
     "of its 95 % confidence interval (Student t).  See docs/compare.md.\n"
 
-/* The `compare` handler of the command table (argv[0] is "compare"). */
-int cmp_main(const cli_ctx *cx, int argc, char **argv);
-
 #endif

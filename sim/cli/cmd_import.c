@@ -31,6 +31,8 @@
  * prints errors only; all errors are collected (one per line at most -- the
  * first one of a line usually explains the rest of it). */
 #include "sim/cli/cmd_import.h"
+#include "sim/cli/commands.h"
+#include "sim/cli/opts.h"
 
 #include "sim/base/units.h"
 
@@ -531,7 +533,7 @@ static int print_help(const cli_cmd *cmd)
     return fflush(stdout) == 0 ? BS_OK : BS_ERR_INTERNAL;
 }
 
-int cli_cmd_import(const cli_ctx *cx, int argc, char **argv)
+int cmd_import(const cli_ctx *cx, int argc, char **argv)
 {
     enum { OPT_INTERVAL = 300 };
     static const struct option longs[] = {{"interval", required_argument, NULL, OPT_INTERVAL},
@@ -540,8 +542,7 @@ int cli_cmd_import(const cli_ctx *cx, int argc, char **argv)
     const cli_cmd *cmd = cx->cmd;
     cli_import_opts o = {.interval = CLI_MOM_INTERVAL, .notes = stderr};
     int c;
-    optind = 0; /* glibc: a full re-initialisation */
-    opterr = 0;
+    cli_getopt_reset();
     while ((c = getopt_long(argc, argv, ":h", longs, NULL)) != -1) {
         if (c == 'h') return print_help(cmd);
         if (c == OPT_INTERVAL) {

@@ -32,7 +32,4 @@ typedef struct cli_import_opts {
  * be NULL. */
 bs_rc cli_import_mom(const char *path, const cli_import_opts *opts, FILE *out, cfg_errs *errs);
 
-/* `balloonsim import FORMAT FILE [--interval TIME]` (argv[0] = "import"). */
-int cli_cmd_import(const cli_ctx *cx, int argc, char **argv);
-
 #endif

@@ -13,6 +13,8 @@
  *   exists (its runs column says how many seeds each point has). */
 #include "sim/cli/cmd_sweep.h"
 #include "sim/base/fsutil.h"
+#include "sim/cli/commands.h"
+#include "sim/cli/opts.h"
 
 #include "sim/report/output.h"
 #include "plots/plot.h"
@@ -176,7 +178,7 @@ static void note_missing(const runs_acc *acc)
     free(order);
 }
 
-int swp_cmd_merge(const cli_ctx *cx, int argc, char **argv)
+int cmd_merge(const cli_ctx *cx, int argc, char **argv)
 {
     static const struct option longs[] = {{"format", required_argument, NULL, OPT_FORMAT},
                                           {"metrics", required_argument, NULL, OPT_METRICS},
@@ -193,8 +195,7 @@ int swp_cmd_merge(const cli_ctx *cx, int argc, char **argv)
     int format = 0, rc = BS_OK, c;
     bool plots = true, quiet = false;
     char err[1024];
-    optind = 0;
-    opterr = 0;
+    cli_getopt_reset();
     while (rc == BS_OK && (c = getopt_long(argc, argv, ":o:qh", longs, NULL)) != -1) {
         switch (c) {
         case OPT_FORMAT:

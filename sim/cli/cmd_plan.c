@@ -18,6 +18,8 @@
 #include "sim/cli/cmd_plan.h"
 #include "sim/base/fsutil.h"
 #include "sim/base/text.h"
+#include "sim/cli/commands.h"
+#include "sim/cli/opts.h"
 
 #include "sim/cli/cmd_sweep.h"
 #include "sim/report/output.h"
@@ -565,8 +567,7 @@ static int parse_opts(const cli_ctx *cx, int argc, char **argv, plan *p, const c
     const cli_cmd *cmd = cx->cmd;
     char err[1024];
     int rc = BS_OK, c;
-    optind = 0;
-    opterr = 0;
+    cli_getopt_reset();
     while (rc == BS_OK && (c = getopt_long(argc, argv, ":j:o:p:qh", longs, NULL)) != -1) {
         switch (c) {
         case OPT_VARY:
@@ -591,7 +592,7 @@ static int parse_opts(const cli_ctx *cx, int argc, char **argv, plan *p, const c
             }
             break;
         case OPT_SEEDS:
-            if (!swp_parse_uint(optarg, SWP_MAX_SEEDS, &p->seeds) || p->seeds == 0)
+            if (cli_parse_uint(optarg, SWP_MAX_SEEDS, &p->seeds) != BS_OK || p->seeds == 0)
                 rc = cli_usage_error(cmd, "bad --seeds '%s' (expected a whole number from 1 to %d)",
                                      optarg, SWP_MAX_SEEDS);
             break;
@@ -602,7 +603,7 @@ static int parse_opts(const cli_ctx *cx, int argc, char **argv, plan *p, const c
             break;
         case 'j': {
             uint64_t j;
-            if (!swp_parse_uint(optarg, 4096, &j) || j == 0)
+            if (cli_parse_uint(optarg, 4096, &j) != BS_OK || j == 0)
                 rc = cli_usage_error(cmd, "bad -j '%s' (expected a whole number from 1 to 4096)",
                                      optarg);
             else
@@ -636,7 +637,7 @@ static int parse_opts(const cli_ctx *cx, int argc, char **argv, plan *p, const c
     return rc;
 }
 
-int plan_main(const cli_ctx *cx, int argc, char **argv)
+int cmd_plan(const cli_ctx *cx, int argc, char **argv)
 {
     const cli_cmd *cmd = cx->cmd;
     plan p = {.x = {.cmd = "plan", .parallel = run_default_parallelism()}, .plots = true};

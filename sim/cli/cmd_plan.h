@@ -72,7 +72,4 @@ typedef bs_rc (*plan_meets_fn)(void *ctx, int64_t value, bool *meets);
 bs_rc plan_bisect(int64_t lo, int64_t hi, plan_meets_fn meets, void *ctx, bool *found,
                   int64_t *answer);
 
-/* The `plan` handler of the command table. */
-int plan_main(const cli_ctx *cx, int argc, char **argv);
-
 #endif

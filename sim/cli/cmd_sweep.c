@@ -20,7 +20,10 @@
  *   same bytes. */
 #include "sim/cli/cmd_sweep.h"
 #include "sim/base/fsutil.h"
+#include "sim/cli/commands.h"
+#include "sim/cli/opts.h"
 
+#include "sim/base/strutil.h"
 #include "sim/report/output.h"
 #include "plots/plot.h"
 
@@ -48,19 +51,6 @@ enum {
 };
 
 /* ---------------------------------------------------------------- small */
-
-bool swp_parse_uint(const char *s, uint64_t max, uint64_t *out)
-{
-    if (*s < '0' || *s > '9')
-        return false;
-    errno = 0;
-    char *end;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno != 0 || *end != '\0' || v > max)
-        return false;
-    *out = v;
-    return true;
-}
 
 char *swp_default_dir(const char *base, const char *name)
 {
@@ -493,7 +483,7 @@ static bs_rc list_jobs(const cli_ctx *cx, const swp_exec *x, const opts *o, cons
         argv[k++] = (char *)"--job";
         argv[k++] = job;
         argv[k++] = (char *)"-q";
-        char *line = cli_join_argv(k, argv);
+        char *line = bs_join_argv(k, argv);
         if (line == NULL) {
             rc = BS_ERR_INTERNAL;
             break;
@@ -536,8 +526,7 @@ static int parse_opts(const cli_ctx *cx, int argc, char **argv, opts *o, swp_exe
     const cli_cmd *cmd = cx->cmd;
     char err[1024];
     int rc = BS_OK, c;
-    optind = 0; /* glibc: a full re-initialisation */
-    opterr = 0;
+    cli_getopt_reset();
     while (rc == BS_OK && (c = getopt_long(argc, argv, ":j:o:p:qh", longs, NULL)) != -1) {
         switch (c) {
         case OPT_VARY: {
@@ -554,13 +543,13 @@ static int parse_opts(const cli_ctx *cx, int argc, char **argv, opts *o, swp_exe
             break;
         }
         case OPT_SEEDS:
-            if (!swp_parse_uint(optarg, SWP_MAX_SEEDS, &o->seeds) || o->seeds == 0)
+            if (cli_parse_uint(optarg, SWP_MAX_SEEDS, &o->seeds) != BS_OK || o->seeds == 0)
                 rc = cli_usage_error(cmd, "bad --seeds '%s' (expected a whole number from 1 to %d)",
                                      optarg, SWP_MAX_SEEDS);
             break;
         case 'j': {
             uint64_t j;
-            if (!swp_parse_uint(optarg, 4096, &j) || j == 0)
+            if (cli_parse_uint(optarg, 4096, &j) != BS_OK || j == 0)
                 rc = cli_usage_error(cmd, "bad -j '%s' (expected a whole number from 1 to 4096)",
                                      optarg);
             else
@@ -583,7 +572,7 @@ static int parse_opts(const cli_ctx *cx, int argc, char **argv, opts *o, swp_exe
             break;
         case OPT_LIST_JOBS: o->list_jobs = true; break;
         case OPT_JOB:
-            if (!swp_parse_uint(optarg, SIZE_MAX, &o->job))
+            if (cli_parse_uint(optarg, SIZE_MAX, &o->job) != BS_OK)
                 rc = cli_usage_error(cmd, "bad --job '%s' (expected a job number from 0)", optarg);
             o->has_job = true;
             break;
@@ -593,8 +582,8 @@ static int parse_opts(const cli_ctx *cx, int argc, char **argv, opts *o, swp_exe
             bool ok = slash && (size_t)(slash - optarg) < sizeof a;
             if (ok) {
                 snprintf(a, sizeof a, "%.*s", (int)(slash - optarg), optarg);
-                ok = swp_parse_uint(a, SIZE_MAX, &o->shard_i) &&
-                     swp_parse_uint(slash + 1, SIZE_MAX, &o->shard_n) && o->shard_n > 0 &&
+                ok = (cli_parse_uint(a, SIZE_MAX, &o->shard_i) == BS_OK) &&
+                     (cli_parse_uint(slash + 1, SIZE_MAX, &o->shard_n) == BS_OK) && o->shard_n > 0 &&
                      o->shard_i < o->shard_n;
             }
             if (!ok)
@@ -680,7 +669,7 @@ static int finish_table(const swp_exec *x, const opts *o, const size_t *which, s
     return rc;
 }
 
-int swp_cmd_sweep(const cli_ctx *cx, int argc, char **argv)
+int cmd_sweep(const cli_ctx *cx, int argc, char **argv)
 {
     const cli_cmd *cmd = cx->cmd;
     opts o = {.parallel = run_default_parallelism(), .plots = true};

@@ -61,10 +61,6 @@
     "note, and so are the jobs of a grid that no DIR holds.  The runs must come from\n"           \
     "one scenario (same content) and vary the same key paths.\n"
 
-/* The handlers of the command table (argv[0] is the command's name). */
-int swp_cmd_sweep(const cli_ctx *cx, int argc, char **argv);
-int swp_cmd_merge(const cli_ctx *cx, int argc, char **argv);
-
 /* ---- shared with plan ---- */
 
 /* What every run of one sweep or plan has in common. */
@@ -105,8 +101,6 @@ bs_rc swp_exec_collect(const swp_exec *x, const swp_grid *g, const size_t *which
 char *swp_exec_run_dir(const swp_exec *x, const swp_grid *g, size_t k);
 
 /* Command-line helpers of sweep, merge and plan. */
-/* A whole number 0..max (digits only). */
-bool swp_parse_uint(const char *s, uint64_t max, uint64_t *out);
 /* BASE/<name> with the name made one path component ('/' -> '_'). */
 char *swp_default_dir(const char *base, const char *name);
 

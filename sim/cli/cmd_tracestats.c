@@ -15,6 +15,8 @@
  *   (NaN, a statistic without data, is null). */
 #include "sim/cli/cmd_tracestats.h"
 #include "sim/base/text.h"
+#include "sim/cli/commands.h"
+#include "sim/cli/opts.h"
 
 #include "sim/report/output.h"
 #include "sim/base/units.h"
@@ -558,7 +560,7 @@ static int print_help(const cli_cmd *cmd)
     return fflush(stdout) == 0 ? BS_OK : BS_ERR_INTERNAL;
 }
 
-int cli_cmd_trace_stats(const cli_ctx *cx, int argc, char **argv)
+int cmd_trace_stats(const cli_ctx *cx, int argc, char **argv)
 {
     enum { OPT_TRACE_FORMAT = 300, OPT_FORMAT };
     static const struct option longs[] = {
@@ -570,8 +572,7 @@ int cli_cmd_trace_stats(const cli_ctx *cx, int argc, char **argv)
     const cli_cmd *cmd = cx->cmd;
     cli_tstats_opts o = {.guess = true};
     int c;
-    optind = 0; /* glibc: a full re-initialisation, permutation state too */
-    opterr = 0;
+    cli_getopt_reset();
     while ((c = getopt_long(argc, argv, ":h", longs, NULL)) != -1) {
         if (c == 'h') return print_help(cmd);
         if (c == OPT_TRACE_FORMAT) {

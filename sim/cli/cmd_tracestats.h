@@ -36,7 +36,4 @@ int cli_trace_guess_format(const char *path);
 bs_rc cli_trace_stats(const char *const *paths, size_t n, const cli_tstats_opts *opts, FILE *out,
                       cfg_errs *errs);
 
-/* `balloonsim trace-stats FILE... [--trace-format F] [--format text|json]`. */
-int cli_cmd_trace_stats(const cli_ctx *cx, int argc, char **argv);
-
 #endif
