@@ -6,6 +6,9 @@
  * run.json stay readable and pasting one back into a shell repeats the run. */
 #include "sim/base/strutil.h"
 
+#include <stdarg.h>
+#include <stdio.h>
+
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,4 +55,14 @@ char *bs_join_argv(int argc, char *const *argv)
     }
     *o = '\0';
     return s;
+}
+
+void bs_errf(char *err, size_t len, const char *fmt, ...)
+{
+    if (len == 0)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, len, fmt, ap);
+    va_end(ap);
 }

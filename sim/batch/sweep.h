@@ -1,5 +1,8 @@
 /* sweep.h -- the grid of `sweep` and `plan`: axes, jobs, run ids, the run
- * directories and the table of points (cli.md, scenario.md "Sweeps").
+ * directories and the table of points (docs/sweep.md).  One header for
+ * three files of one concept each: grid.c (values, axes, grids), sweep.c
+ * (run ids and the run store), sweep_result.c (results, tables, the sweep
+ * directory's files); the plots are plots/sweep_plot.c.
  *
  * A sweep is a Cartesian product of axes (a key path and its values) times
  * seeds 1..N.  Job k of a grid is seed k / points + 1 at point k % points,
