@@ -1,5 +1,5 @@
-/* cli.c -- `balloonsim` commands: dispatch and help, and (until they get
- * files of their own) run, validate, policies and plot.
+/* cli.c -- `balloonsim` commands: dispatch and help only; every command is
+ * a cmd_NAME.c of its own (commands.h).
  *
  * Why it looks like this:
  * - A const table drives everything (dispatch, the command list of --help,
@@ -8,42 +8,22 @@
  *   follow the scenario, `--opt=value` and `--` work), with getopt's own
  *   messages off: every usage error goes through cli_usage_error() so all
  *   read alike and exit 2.
- * - `run` loads and validates before it creates anything: a bad scenario
- *   leaves no directory behind.  The directory itself is written by
- *   run_one_to_dir() (runner.h), the same code every batch job uses, so
- *   `run -o` and a run of compare/sweep/plan always hold the same files.
- * - Exit codes are the bs_rc values (bs.h), which are cli.md's codes. */
+ * - Exit codes are the bs_rc values (bs.h), which are the documented exit
+ *   codes (docs/balloonsim.1). */
 #include "sim/cli/cli.h"
 
 #include "sim/cli/commands.h"
 #include "sim/cli/opts.h"
-#include "sim/base/strutil.h"
-#include "sim/batch/runner.h"
-#include "sim/cli/cmd_compare.h"
+
+#include "sim/cli/cmd_compare.h" /* the help texts of the commands */
 #include "sim/cli/cmd_import.h"
 #include "sim/cli/cmd_plan.h"
 #include "sim/cli/cmd_sweep.h"
 #include "sim/cli/cmd_tracestats.h"
-#include "sim/decide.h"
-#include "sim/engine.h"
-#include "sim/report/output.h"
-#include "plots/plot.h"
-#include "sim/scenario.h"
 
-#include <errno.h>
-#include <getopt.h>
-#include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
-static int cmd_run(const cli_ctx *cx, int argc, char **argv);
-static int cmd_validate(const cli_ctx *cx, int argc, char **argv);
-static int cmd_policies(const cli_ctx *cx, int argc, char **argv);
-static int cmd_plot(const cli_ctx *cx, int argc, char **argv);
 
 static const cli_cmd commands[] = {
     {"run", cmd_run,
@@ -162,309 +142,13 @@ static void print_top_help(FILE *f)
           "commands:\n",
           f);
     for (size_t i = 0; i < N_COMMANDS; i++)
-        fprintf(f, "  %-12s %s%s\n", commands[i].name, commands[i].summary,
-                commands[i].run ? "" : " (not implemented yet)");
+        fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
     fputs("\n"
           "exit codes: 0 success; 1 a --fail-if condition held, or plan found no value\n"
           "meeting the --slo; 2 bad usage or bad input; 3 an internal error.\n"
           "See balloonsim(1) and 'balloonsim COMMAND --help'.\n",
           f);
 }
-
-
-/* out/<scenario>/<policy>-s<seed>: a name is one path component, so '/'
- * becomes '_' and "." / ".." / "" become "_" (a name must not climb out). */
-static void safe_component(char *dst, size_t cap, const char *name)
-{
-    size_t n = 0;
-    for (const char *p = name; *p && n + 1 < cap; p++)
-        dst[n++] = *p == '/' ? '_' : *p;
-    dst[n] = '\0';
-    if (strcmp(dst, "") == 0 || strcmp(dst, ".") == 0 || strcmp(dst, "..") == 0)
-        snprintf(dst, cap, "_");
-}
-
-static char *default_dir(const scen *sc)
-{
-    char sname[256], pname[128];
-    safe_component(sname, sizeof sname, sc->name);
-    safe_component(pname, sizeof pname, sc->policy.type ? sc->policy.type->name : "policy");
-    size_t len = strlen(sname) + strlen(pname) + 40;
-    char *dir = malloc(len);
-    if (dir)
-        snprintf(dir, len, "out/%s/%s-s%" PRIu64, sname, pname, sc->seed);
-    return dir;
-}
-
-/* Load a scenario; on failure print every error (or a generic line when
- * the loader left none) to stderr. */
-static bs_rc load(const char *path, const scen_overrides *ov, scen **sc)
-{
-    cfg_errs errs = {0};
-    bs_rc rc = scen_load(path, ov, &errs, sc);
-    if (rc != BS_OK) {
-        if (errs.n > 0)
-            cfg_errs_print(&errs, stderr);
-        else
-            fprintf(stderr, "%s: cannot load the scenario%s\n", path,
-                    rc == BS_ERR_INTERNAL ? " (internal error)" : "");
-        *sc = NULL;
-    }
-    cfg_errs_free(&errs);
-    return rc;
-}
-
-/* ---------------------------------------------------------------- run */
-
-/* Progress on a terminal: a sink in front of the output's sink that redraws
- * one line of stderr whenever the simulated time crosses another percent.
- * Samples carry the time, so no engine hook is needed. */
-typedef struct progress {
-    const eng_sink *inner;
-    eng_sink sink;
-    bs_time duration;
-    bool quiet;
-    int shown; /* percent on screen, -1: nothing yet */
-} progress;
-
-static void progress_draw(progress *p, bs_time t)
-{
-    int pct = p->duration > 0 ? (int)(100.0 * (double)t / (double)p->duration) : 100;
-    pct = BS_MAX(0, BS_MIN(100, pct));
-    if (pct == p->shown)
-        return;
-    p->shown = pct;
-    char bar[41];
-    int fill = pct * 40 / 100;
-    for (int i = 0; i < 40; i++)
-        bar[i] = i < fill ? '#' : '.';
-    bar[40] = '\0';
-    fprintf(stderr, "\r[%s] %3d%%", bar, pct);
-    fflush(stderr);
-}
-
-static bs_rc progress_vm(void *ctx, const eng_vm_sample *row)
-{
-    progress *p = ctx;
-    return p->inner->vm_sample ? p->inner->vm_sample(p->inner->ctx, row) : BS_OK;
-}
-
-static bs_rc progress_host(void *ctx, const eng_host_sample *row)
-{
-    progress *p = ctx;
-    progress_draw(p, row->t);
-    return p->inner->host_sample ? p->inner->host_sample(p->inner->ctx, row) : BS_OK;
-}
-
-static bs_rc progress_event(void *ctx, const eng_event *ev)
-{
-    progress *p = ctx;
-    return p->inner->event ? p->inner->event(p->inner->ctx, ev) : BS_OK;
-}
-
-/* The sink to run with (a run_dir_opts wrap): the output's, wrapped when a
- * bar is wanted. */
-static const eng_sink *progress_wrap(void *ctx, const eng_sink *inner)
-{
-    progress *p = ctx;
-    if (p->quiet || !isatty(STDERR_FILENO))
-        return inner;
-    p->inner = inner;
-    p->shown = -1;
-    p->sink = (eng_sink){.ctx = p, .vm_sample = progress_vm, .host_sample = progress_host,
-                         .event = progress_event};
-    return &p->sink;
-}
-
-static void progress_clear(void *ctx, const eng_sink *used)
-{
-    const progress *p = ctx;
-    if (used == &p->sink && p->shown >= 0)
-        fprintf(stderr, "\r%*s\r", 48, "");
-}
-
-enum { OPT_SET = 256, OPT_FORMAT, OPT_NO_PLOTS };
-
-static int cmd_run(const cli_ctx *cx, int argc, char **argv)
-{
-    static const struct option longs[] = {
-        {"policy", required_argument, NULL, 'p'}, {"seed", required_argument, NULL, 's'},
-        {"output", required_argument, NULL, 'o'}, {"set", required_argument, NULL, OPT_SET},
-        {"format", required_argument, NULL, OPT_FORMAT},
-        {"no-plots", no_argument, NULL, OPT_NO_PLOTS}, {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
-    static const char *const formats[] = {"text", "json", NULL};
-    const cli_cmd *cmd = cx->cmd;
-    /* Before getopt_long permutes argv (cx->argv shares its array). */
-    char *cmdline = bs_join_argv(cx->argc, cx->argv);
-    const char **sets = calloc((size_t)argc + 1, sizeof *sets);
-    if (sets == NULL || cmdline == NULL) {
-        free(sets);
-        free(cmdline);
-        return BS_ERR_INTERNAL;
-    }
-    scen_overrides ov = {.sets = sets};
-    const char *dir_opt = NULL;
-    int format = 0;
-    bool plots = true, quiet = false;
-    int rc = BS_OK, c;
-    cli_getopt_reset();
-    while (rc == BS_OK && (c = getopt_long(argc, argv, ":p:s:o:qh", longs, NULL)) != -1) {
-        switch (c) {
-        case 'p': ov.policy = optarg; break;
-        case 's':
-            if (cli_parse_uint(optarg, INT64_MAX, &ov.seed) != BS_OK)
-                rc = cli_usage_error(cmd, "bad seed '%s' (expected a whole number from 0 to 9223372036854775807)", optarg);
-            ov.has_seed = true;
-            break;
-        case 'o': dir_opt = optarg; break;
-        case OPT_SET:
-            if (strchr(optarg, '=') == NULL || optarg[0] == '=')
-                rc = cli_usage_error(cmd, "bad --set '%s' (expected PATH=VALUE)", optarg);
-            sets[ov.n_sets++] = optarg;
-            break;
-        case OPT_FORMAT:
-            format = cli_parse_format(cmd, optarg, formats);
-            if (format < 0)
-                rc = BS_ERR_INPUT;
-            break;
-        case OPT_NO_PLOTS: plots = false; break;
-        case 'q': quiet = true; break;
-        case 'h':
-            free(sets);
-            free(cmdline);
-            return cli_print_cmd_help(cmd);
-        default: rc = cli_option_error(cmd, c, argv, longs); break;
-        }
-    }
-    if (rc == BS_OK && argc - optind == 0)
-        rc = cli_usage_error(cmd, "missing SCENARIO");
-    else if (rc == BS_OK && argc - optind > 1)
-        rc = cli_usage_error(cmd, "one SCENARIO only (got '%s' too)", argv[optind + 1]);
-    if (rc == BS_OK && dir_opt != NULL && dir_opt[0] == '\0')
-        rc = cli_usage_error(cmd, "-o needs a directory name");
-    scen *sc = NULL;
-    if (rc == BS_OK)
-        rc = load(argv[optind], &ov, &sc);
-    free(sets);
-    if (rc != BS_OK) {
-        free(cmdline);
-        return rc;
-    }
-
-    char *dir = dir_opt ? strdup(dir_opt) : default_dir(sc);
-    eng_result res = {0};
-    bool have_res = false;
-    if (dir == NULL)
-        rc = BS_ERR_INTERNAL;
-    if (rc == BS_OK) {
-        progress bar = {.duration = sc->duration, .quiet = quiet, .shown = -1};
-        run_dir_opts ro = {.command_line = cmdline, .plots = plots, .say_skipped = true,
-                           .who = "balloonsim run", .wrap = progress_wrap,
-                           .unwrap = progress_clear, .ctx = &bar};
-        bool sim_failed = false;
-        rc = run_one_to_dir(sc, dir, &ro, &res, &sim_failed);
-        if (rc != BS_OK && sim_failed)
-            fprintf(stderr, "balloonsim run: %s: the simulation failed%s\n", argv[optind],
-                    rc == BS_ERR_INTERNAL ? " (internal error)" : "");
-        have_res = rc == BS_OK;
-    }
-    if (rc == BS_OK) {
-        if (format == 1)
-            rc = out_write_summary_json(stdout, sc, &res);
-        else
-            out_print_summary_text(stdout, sc, &res);
-        if (fflush(stdout) != 0)
-            rc = BS_ERR_INTERNAL;
-        if (!quiet)
-            fprintf(stderr, "run directory: %s\n", dir);
-    }
-    if (have_res)
-        eng_result_free(&res);
-    free(cmdline);
-    free(dir);
-    scen_free(sc);
-    return rc;
-}
-
-/* ---------------------------------------------------------------- validate */
-
-static int cmd_validate(const cli_ctx *cx, int argc, char **argv)
-{
-    static const struct option longs[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
-    int c;
-    cli_getopt_reset();
-    while ((c = getopt_long(argc, argv, ":h", longs, NULL)) != -1) {
-        if (c == 'h')
-            return cli_print_cmd_help(cx->cmd);
-        return cli_option_error(cx->cmd, c, argv, longs);
-    }
-    if (optind >= argc)
-        return cli_usage_error(cx->cmd, "missing SCENARIO");
-    int worst = BS_OK;
-    for (int i = optind; i < argc; i++) {
-        scen *sc = NULL;
-        bs_rc rc = load(argv[i], NULL, &sc);
-        if (rc == BS_OK) {
-            printf("%s: ok\n", argv[i]);
-            scen_free(sc);
-        }
-        worst = BS_MAX(worst, (int)rc);
-    }
-    if (fflush(stdout) != 0)
-        worst = BS_ERR_INTERNAL;
-    return worst;
-}
-
-/* ---------------------------------------------------------------- policies */
-
-static int cmd_policies(const cli_ctx *cx, int argc, char **argv)
-{
-    static const struct option longs[] = {{"format", required_argument, NULL, OPT_FORMAT},
-                                          {"help", no_argument, NULL, 'h'},
-                                          {NULL, 0, NULL, 0}};
-    static const char *const formats[] = {"text", "json", NULL};
-    int format = 0, c;
-    cli_getopt_reset();
-    while ((c = getopt_long(argc, argv, ":h", longs, NULL)) != -1) {
-        if (c == 'h')
-            return cli_print_cmd_help(cx->cmd);
-        if (c != OPT_FORMAT)
-            return cli_option_error(cx->cmd, c, argv, longs);
-        format = cli_parse_format(cx->cmd, optarg, formats);
-        if (format < 0)
-            return BS_ERR_INPUT;
-    }
-    if (optind < argc)
-        return cli_usage_error(cx->cmd, "unexpected argument '%s'", argv[optind]);
-    pol_print_list(stdout, format == 1);
-    return fflush(stdout) == 0 && !ferror(stdout) ? BS_OK : BS_ERR_INTERNAL;
-}
-
-/* ---------------------------------------------------------------- plot */
-
-static int cmd_plot(const cli_ctx *cx, int argc, char **argv)
-{
-    static const struct option longs[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
-    int c;
-    cli_getopt_reset();
-    while ((c = getopt_long(argc, argv, ":h", longs, NULL)) != -1) {
-        if (c == 'h')
-            return cli_print_cmd_help(cx->cmd);
-        return cli_option_error(cx->cmd, c, argv, longs);
-    }
-    if (argc - optind != 1)
-        return cli_usage_error(cx->cmd, argc == optind ? "missing DIR" : "one DIR only");
-    bool skipped = false;
-    bs_rc rc = plot_render(argv[optind], &skipped);
-    if (rc == BS_OK && skipped) {
-        fputs("balloonsim plot: gnuplot not found in PATH; nothing drawn\n", stderr);
-        rc = BS_ERR_INTERNAL;
-    }
-    return rc;
-}
-
-/* ---------------------------------------------------------------- decide */
 
 
 /* ---------------------------------------------------------------- main */
@@ -492,13 +176,6 @@ int cli_main(int argc, char **argv)
         if (name[0] == '-')
             return cli_usage_error(NULL, "unknown option '%s'", name);
         return cli_usage_error(NULL, "unknown command '%s'", name);
-    }
-    if (cmd->run == NULL) {
-        for (int i = 2; i < argc; i++)
-            if (is_help(argv[i]))
-                return cli_print_cmd_help(cmd);
-        fprintf(stderr, "balloonsim: '%s' is not implemented yet\n", cmd->name);
-        return BS_ERR_INPUT;
     }
     cli_ctx cx = {.cmd = cmd, .argc = argc, .argv = argv};
     return cmd->run(&cx, argc - 1, argv + 1);

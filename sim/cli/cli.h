@@ -21,7 +21,7 @@ typedef struct cli_ctx {
 
 struct cli_cmd {
     const char *name;
-    int (*run)(const cli_ctx *cx, int argc, char **argv); /* NULL: not implemented yet */
+    int (*run)(const cli_ctx *cx, int argc, char **argv); /* a cmd_NAME of commands.h */
     const char *usage;   /* synopsis after "balloonsim " */
     const char *summary; /* one line for the command list */
     const char *help;    /* the options, for `CMD --help` */

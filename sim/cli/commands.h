@@ -9,6 +9,10 @@
 
 #include "sim/cli/cli.h"
 
+int cmd_run(const cli_ctx *cx, int argc, char **argv);
+int cmd_validate(const cli_ctx *cx, int argc, char **argv);
+int cmd_policies(const cli_ctx *cx, int argc, char **argv);
+int cmd_plot(const cli_ctx *cx, int argc, char **argv);
 /* `balloonsim decide POLICY SNAPSHOT [--set PARAM=VALUE]...`. */
 int cmd_decide(const cli_ctx *cx, int argc, char **argv);
 int cmd_compare(const cli_ctx *cx, int argc, char **argv);

@@ -8,6 +8,7 @@
 #include "sim/cli/opts.h"
 
 #include "sim/cli/cli.h"
+#include "sim/base/cfg.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -47,8 +48,7 @@ int cli_parse_format(const cli_cmd *cmd, const char *value, const char *const *a
 
 int cli_print_cmd_help(const cli_cmd *cmd)
 {
-    printf("usage: balloonsim %s\n\n%s%s.\n", cmd->usage, cmd->summary,
-           cmd->run ? "" : " (not implemented in this version)");
+    printf("usage: balloonsim %s\n\n%s.\n", cmd->usage, cmd->summary);
     if (cmd->help)
         printf("\noptions:\n%s", cmd->help);
     return BS_OK;
@@ -97,4 +97,22 @@ bs_rc cli_parse_uint(const char *s, uint64_t max, uint64_t *out)
         return BS_ERR_INPUT;
     *out = (uint64_t)v;
     return BS_OK;
+}
+
+/* Load a scenario; on failure print every error (or a generic line when
+ * the loader left none) to stderr. */
+bs_rc cli_load_scenario(const char *path, const scen_overrides *ov, scen **sc)
+{
+    cfg_errs errs = {0};
+    bs_rc rc = scen_load(path, ov, &errs, sc);
+    if (rc != BS_OK) {
+        if (errs.n > 0)
+            cfg_errs_print(&errs, stderr);
+        else
+            fprintf(stderr, "%s: cannot load the scenario%s\n", path,
+                    rc == BS_ERR_INTERNAL ? " (internal error)" : "");
+        *sc = NULL;
+    }
+    cfg_errs_free(&errs);
+    return rc;
 }

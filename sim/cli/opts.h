@@ -7,6 +7,7 @@
 #define BS_OPTS_H
 
 #include "sim/base/bs.h"
+#include "sim/scenario.h"
 
 #include <stdint.h>
 
@@ -32,5 +33,9 @@ void cli_getopt_reset(void);
 /* A whole number 0..max, digits only (no sign, no spaces).  BS_ERR_INPUT
  * (and *out untouched) otherwise. */
 bs_rc cli_parse_uint(const char *s, uint64_t max, uint64_t *out);
+
+/* Load a scenario; on failure print every error (or one line when the loader
+ * left none) to stderr and set *sc to NULL. */
+bs_rc cli_load_scenario(const char *path, const scen_overrides *ov, scen **sc);
 
 #endif
