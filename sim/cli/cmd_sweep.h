@@ -15,6 +15,7 @@
 #include "sim/base/bs.h"
 #include "sim/cli/cli.h"
 #include "sim/batch/sweep.h"
+#include "sim/batch/sweep_exec.h"
 
 #define SWP_DEFAULT_DIR "out/sweep" /* -o default: out/sweep/<scenario> */
 
@@ -63,42 +64,11 @@
 
 /* ---- shared with plan ---- */
 
-/* What every run of one sweep or plan has in common. */
-typedef struct swp_exec {
-    const char *cmd;        /* "sweep", "plan": names messages */
-    const char *scenario;   /* path as given */
-    char *dir;              /* output directory */
-    swp_ident ident;
-    swp_set *fixed;         /* --set and -p, in order */
-    size_t n_fixed;
-    int parallel;
-    bool resume;            /* keep complete runs */
-    bool bar;               /* progress bar on stderr */
-    bool quiet;
-    const cfg_node *sweep;  /* the scenario's sweep: block (in `base`), NULL: none */
-    scen *base;             /* the scenario with the fixed assignments */
-} swp_exec;
 
 /* Parse a --set (into x->fixed) or -p; BS_ERR_INPUT after a usage error. */
 bs_rc swp_exec_add_fixed(swp_exec *x, const cli_cmd *cmd, const char *arg, bool policy);
-/* Load the scenario with the fixed assignments and compute its identity;
- * prints the errors (exit 2). */
-bs_rc swp_exec_open(swp_exec *x);
-void swp_exec_close(swp_exec *x);
 /* Check that no axis is also a fixed assignment (usage error). */
 bs_rc swp_exec_check_axes(const swp_exec *x, const cli_cmd *cmd, const swp_grid *g);
-/* Load the point of every job in `which`, printing every error (exit 2). */
-bs_rc swp_exec_validate(const swp_exec *x, const swp_grid *g, const size_t *which, size_t n);
-/* Run the jobs in `which` into DIR/runs/<id>/ (skipping complete ones with
- * resume; *ran counts the others).  BS_OK when every run finished;
- * otherwise the failures are on stderr. */
-bs_rc swp_exec_run(const swp_exec *x, const swp_grid *g, const size_t *which, size_t n,
-                   size_t *ran);
-/* Read the run directories of the jobs in `which` (all must be complete). */
-bs_rc swp_exec_collect(const swp_exec *x, const swp_grid *g, const size_t *which, size_t n,
-                       swp_run **runs);
-/* DIR/runs/<id> of job k. */
-char *swp_exec_run_dir(const swp_exec *x, const swp_grid *g, size_t k);
 
 /* Command-line helpers of sweep, merge and plan. */
 /* BASE/<name> with the name made one path component ('/' -> '_'). */
