@@ -17,7 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "sim/cli/cmd_plan.h"
+#include "sim/batch/plan.h"
 #include "sim/batch/expr.h"
 #include "tests/helpers.h"
 

@@ -16,6 +16,7 @@
 #include "sim/base/bs.h"
 #include "sim/cli/cli.h"
 #include "sim/batch/expr.h"
+#include "sim/batch/plan.h"
 #include "sim/batch/sweep.h"
 
 #include <stdio.h>
@@ -43,33 +44,5 @@
     "found by bisection: the SLO is assumed to hold at every value below one where it\n"        \
     "holds (more VMs never help).  Exit code 1 when no value meets the SLO.  json has\n"         \
     "\"answer\" (null when none).  See docs/sweep.md.\n"
-
-/* How one value did: every seed's metrics and whether all met the SLO. */
-typedef struct plan_eval {
-    int64_t value;
-    size_t n_runs, n_meeting;
-    met_values *runs;
-    bool meets;          /* every run met the SLO */
-} plan_eval;
-
-/* A comparison's worst value over the runs of one evaluation and its margin
- * (positive: room left; negative: by how much it is missed).  For < and <=
- * the worst is the largest value, for > and >= the smallest, for == the one
- * farthest from the threshold (margin minus that distance), for != the
- * nearest (margin: that distance).  present is false when a run has no value. */
-typedef struct plan_margin {
-    double worst, margin;
-    bool present;
-} plan_margin;
-
-void plan_margin_of(const expr_cmp *c, const plan_eval *ev, plan_margin *out);
-
-/* The bisection itself, separated from the runs so that it can be tested on
- * a synthetic objective: meets(value) evaluates one value.  Evaluates lo and
- * hi, then bisects.  Returns BS_OK with *found and *answer, or the first
- * error of meets(). */
-typedef bs_rc (*plan_meets_fn)(void *ctx, int64_t value, bool *meets);
-bs_rc plan_bisect(int64_t lo, int64_t hi, plan_meets_fn meets, void *ctx, bool *found,
-                  int64_t *answer);
 
 #endif
