@@ -298,3 +298,29 @@ void th_policy_teardown(th_policy *p)
     cfg_doc_free(p->doc);
     memset(p, 0, sizeof *p);
 }
+
+void th_expect_one_error(const pol_type *type, const char *params_yaml, const char *at,
+                         const char *needle)
+{
+    cfg_doc *doc = NULL;
+    cfg_errs errs = {0};
+    assert_int_equal(cfg_doc_new(&doc), BS_OK);
+    cfg_ctx cx = {.errs = &errs, .doc = doc};
+    /* Under a key, as in a scenario, so that any node (a scalar, a list) can
+     * stand for the params. */
+    char *text = malloc(strlen(params_yaml) + 16);
+    assert_non_null(text);
+    sprintf(text, "{params: %s}", params_yaml);
+    cfg_node *root = NULL;
+    assert_int_equal(cfg_parse_string(doc, "params", text, &errs, &root), BS_OK);
+    free(text);
+    void *cfg = NULL;
+    assert_int_equal(type->configure(&cx, cfg_map_get(root, "params"), at, NULL, &cfg), BS_ERR_INPUT);
+    assert_null(cfg);
+    assert_true(errs.n >= 1);
+    if (strstr(errs.msgs[0], needle) == NULL)
+        fprintf(stderr, "expected '%s' in: %s\n", needle, errs.msgs[0]);
+    assert_non_null(strstr(errs.msgs[0], needle));
+    cfg_errs_free(&errs);
+    cfg_doc_free(doc);
+}

@@ -101,4 +101,10 @@ typedef struct th_policy {
 void th_policy_setup(th_policy *p, const pol_type *type, const char *params_yaml, size_t host);
 void th_policy_teardown(th_policy *p);
 
+/* Configuring `type` from params given as YAML flow text, at key path `at`,
+ * must fail with BS_ERR_INPUT, leave no config, and its first error must
+ * contain `needle` (the test fails otherwise). */
+void th_expect_one_error(const pol_type *type, const char *params_yaml, const char *at,
+                         const char *needle);
+
 #endif

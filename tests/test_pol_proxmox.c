@@ -505,20 +505,7 @@ static void test_params_listed(void **s) {
 }
 
 static void expect_config_error(const char *params_yaml, const char *needle) {
-    cfg_doc *doc = NULL;
-    cfg_errs errs = {0};
-    assert_int_equal(cfg_doc_new(&doc), BS_OK);
-    cfg_ctx cx = {.errs = &errs, .doc = doc};
-    cfg_node *params = NULL;
-    assert_int_equal(cfg_parse_string(doc, "params", params_yaml, &errs, &params), BS_OK);
-    void *cfg = NULL;
-    assert_int_equal(pol_proxmox.configure(&cx, params, "policy.params", NULL, &cfg),
-                     BS_ERR_INPUT);
-    assert_null(cfg);
-    assert_true(errs.n >= 1);
-    assert_non_null(strstr(errs.msgs[0], needle));
-    cfg_errs_free(&errs);
-    cfg_doc_free(doc);
+    th_expect_one_error(&pol_proxmox, params_yaml, "policy.params", needle);
 }
 
 static void test_bad_params(void **s) {

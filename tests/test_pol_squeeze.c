@@ -736,21 +736,8 @@ static void test_bad_params(void **s) {
     const char *bad[][2] = {{"{step: 0s}", "params.step"},
                             {"{free_target: -1MiB}", "params.free_target"},
                             {"{stuck_after: soon}", "params.stuck_after"}};
-    for (size_t i = 0; i < 3; i++) {
-        cfg_doc *doc = NULL;
-        cfg_errs errs = {0};
-        assert_int_equal(cfg_doc_new(&doc), BS_OK);
-        cfg_ctx cx = {.errs = &errs, .doc = doc};
-        cfg_node *params = NULL;
-        assert_int_equal(cfg_parse_string(doc, "p", bad[i][0], &errs, &params), BS_OK);
-        void *cfg = NULL;
-        assert_int_equal(pol_squeeze.configure(&cx, params, "params", NULL, &cfg), BS_ERR_INPUT);
-        assert_null(cfg);
-        assert_true(errs.n >= 1);
-        assert_non_null(strstr(errs.msgs[0], bad[i][1]));
-        cfg_errs_free(&errs);
-        cfg_doc_free(doc);
-    }
+    for (size_t i = 0; i < 3; i++)
+        th_expect_one_error(&pol_squeeze, bad[i][0], "params", bad[i][1]);
 }
 
 /* ------------------------------------------------------------------ */
