@@ -9,7 +9,7 @@
  *   one pass (`with table if`), as a run's memory.gp does.
  * - The stall CDF is computed here, in one streaming pass per run over
  *   timeseries.csv into a 0.001-wide histogram (the resolution of the stall
- *   quantiles of cli.md), so memory stays constant however big the fleet.
+ *   quantiles of docs/outputs.md), so memory stays constant however big the fleet.
  *   Rows before warmup and rows of a VM that is off (no demand, no memory,
  *   no stall) are left out: they are not time a VM existed.
  * - Policies appear in -p order in every script (a policy keeps its colour

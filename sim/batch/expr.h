@@ -1,4 +1,4 @@
-/* expr.h -- the condition language of --fail-if and --slo (cli.md).
+/* expr.h -- the condition language of --fail-if and --slo (docs/compare.md).
  *
  *   guest_oom_kills==0 && stall_p99<0.05
  *   guest_oom_kills>0 || stall_s>+10%        (+10 %: relative to the baseline)

@@ -1,10 +1,10 @@
-/* cli.h -- the `balloonsim` command line (cli.md).
+/* cli.h -- the `balloonsim` command line (docs/balloonsim.1).
  *
  * One const table of commands {name, handler, usage, summary, help} drives
  * dispatch, `--help` and the list in the top-level help, so adding a command
  * is one row plus one handler (which may live in its own file).  A handler
  * gets its own argv (argv[0] is the command name) and returns the process
- * exit code of cli.md: 0 ok, 1 condition held, 2 bad usage/input, 3 internal.
+ * documented exit code (docs/balloonsim.1): 0 ok, 1 condition held, 2 bad usage/input, 3 internal.
  * Nothing here calls exit(): main() returns cli_main()'s value. */
 #ifndef BS_CLI_H
 #define BS_CLI_H

@@ -1,6 +1,6 @@
 /* cmd_import.h -- `balloonsim import`: other simulators' inputs as scenarios.
  *
- * The converters write a scenario YAML (scenario.md) so that users of another
+ * The converters write a scenario YAML (docs/scenarios.md) so that users of another
  * tool can move their test cases over and keep them in balloonsim's format.
  * Conversion is text to text: the result is meant to be read and edited, so
  * it carries comments saying what was mapped how and what could not be.

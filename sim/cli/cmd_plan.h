@@ -1,4 +1,4 @@
-/* cmd_plan.h -- `balloonsim plan`: capacity planning by bisection (cli.md).
+/* cmd_plan.h -- `balloonsim plan`: capacity planning by bisection (docs/sweep.md).
  *
  * plan finds the largest whole value of one key path (VMs per host, say) in
  * [LO, HI] whose runs all meet a service-level objective, assuming that the

@@ -1,4 +1,4 @@
-/* cmd_sweep.h -- `balloonsim sweep` and `balloonsim merge` (cli.md), and the
+/* cmd_sweep.h -- `balloonsim sweep` and `balloonsim merge` (docs/sweep.md), and the
  * batch execution `plan` shares with them.
  *
  * sweep expands the grid (sweep.h), checks every point before it runs
