@@ -10,6 +10,7 @@
 #include "sim/cli/opts.h"
 
 #include "sim/base/strutil.h"
+#include "sim/batch/compare.h"
 #include "sim/batch/runner.h"
 #include "sim/engine.h"
 #include "sim/report/output.h"
@@ -24,23 +25,13 @@
 #include <string.h>
 #include <unistd.h>
 
-/* out/<scenario>/<policy>-s<seed>: a name is one path component, so '/'
- * becomes '_' and "." / ".." / "" become "_" (a name must not climb out). */
-static void safe_component(char *dst, size_t cap, const char *name)
-{
-    size_t n = 0;
-    for (const char *p = name; *p && n + 1 < cap; p++)
-        dst[n++] = *p == '/' ? '_' : *p;
-    dst[n] = '\0';
-    if (strcmp(dst, "") == 0 || strcmp(dst, ".") == 0 || strcmp(dst, "..") == 0)
-        snprintf(dst, cap, "_");
-}
-
+/* out/<scenario>/<policy>-s<seed>, each name one path component (as every
+ * batch run directory names them: cmp_safe_name). */
 static char *default_dir(const scen *sc)
 {
     char sname[256], pname[128];
-    safe_component(sname, sizeof sname, sc->name);
-    safe_component(pname, sizeof pname, sc->policy.type ? sc->policy.type->name : "policy");
+    cmp_safe_name(sname, sizeof sname, sc->name);
+    cmp_safe_name(pname, sizeof pname, sc->policy.type ? sc->policy.type->name : "policy");
     size_t len = strlen(sname) + strlen(pname) + 40;
     char *dir = malloc(len);
     if (dir)

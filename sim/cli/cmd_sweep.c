@@ -22,6 +22,7 @@
 #include "sim/base/fsutil.h"
 #include "sim/cli/commands.h"
 #include "sim/cli/opts.h"
+#include "sim/batch/compare.h"
 
 #include "sim/base/strutil.h"
 #include "sim/report/output.h"
@@ -55,12 +56,7 @@ enum {
 char *swp_default_dir(const char *base, const char *name)
 {
     char comp[256];
-    size_t n = 0;
-    for (const char *p = name; *p && n + 1 < sizeof comp; p++)
-        comp[n++] = *p == '/' ? '_' : *p;
-    comp[n] = '\0';
-    if (strcmp(comp, "") == 0 || strcmp(comp, ".") == 0 || strcmp(comp, "..") == 0)
-        snprintf(comp, sizeof comp, "_");
+    cmp_safe_name(comp, sizeof comp, name);
     return fs_path_join(base, comp);
 }
 
