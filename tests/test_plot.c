@@ -18,6 +18,7 @@
 
 #include "plots/gp_template.h"
 #include "plots/plot.h"
+#include "plots/sweep_plot.h"
 #include "tests/helpers.h"
 
 #define SEC BS_NS_PER_S
@@ -334,7 +335,7 @@ static void test_render_needs_scripts(void **state)
 static void test_embedded_templates_equal_files(void **state)
 {
     (void)state;
-    static const char *const want[] = {"host", "memory", "stall"};
+    static const char *const want[] = {"host", "memory", "stall", "sweep"};
     for (size_t i = 0; i < sizeof want / sizeof *want; i++)
         assert_non_null(plot_gp_embedded(want[i]));
     assert_true(plot_gp_n_files >= 3);
@@ -412,6 +413,84 @@ static void test_override_dir(void **state)
     free(tmp);
 }
 
+/* Does the script g end with the whole template plots/NAME.gp? */
+static void assert_ends_with_template(const char *g, const char *name)
+{
+    char file[64];
+    snprintf(file, sizeof file, "%s.gp", name);
+    char *t = th_slurp_or_fail("plots", file);
+    size_t lg = strlen(g), lt = strlen(t);
+    assert_true(lg > lt);
+    assert_string_equal(g + lg - lt, t);
+    free(t);
+}
+
+/* A template override directory holding only NAME.gp, set in the
+ * environment; the caller unsets BALLOONSIM_PLOTS. */
+static char *override_only(const char *tmp, const char *name)
+{
+    char *tdir = th_path(tmp, "mine");
+    assert_int_equal(mkdir(tdir, 0755), 0);
+    char file[64];
+    snprintf(file, sizeof file, "%s.gp", name);
+    spit(tdir, file, "# my style\nset terminal pngcairo size 640,480\n");
+    setenv("BALLOONSIM_PLOTS", tdir, 1);
+    return tdir;
+}
+
+/* A sweep of one numeric axis, two points of one seed each, stall_s only. */
+static void sweep_script(const char *pdir)
+{
+    char *axes[] = {"hosts[0].vms[0].count"};
+    swp_axis_kind kinds[] = {SWP_NUMBER};
+    char *vals[] = {"16", "32"};
+    char **values[] = {vals};
+    size_t n_values[] = {2};
+    size_t pos[2][1] = {{0}, {1}};
+    swp_point pts[2];
+    memset(pts, 0, sizeof pts);
+    for (int p = 0; p < 2; p++) {
+        pts[p].pos = pos[p];
+        pts[p].n_runs = 1;
+        pts[p].m[MET_STALL_S].n = 1;
+        pts[p].m[MET_STALL_S].mean = 10.0 * (p + 1);
+    }
+    swp_result r = {.scenario = "sw", .axes = axes, .kinds = kinds, .values = values,
+                    .n_values = n_values, .n_axes = 1, .points = pts, .n_points = 2,
+                    .n_runs = 2};
+    met_id shown[] = {MET_STALL_S};
+    assert_int_equal(plot_write_sweep_scripts(pdir, &r, shown, 1), BS_OK);
+}
+
+/* sweep METRIC.gp: the sweep's data and titles, then plots/sweep.gp. */
+static void test_sweep_script_template(void **state)
+{
+    (void)state;
+    char *tmp = th_make_tmpdir("plot");
+    sweep_script(tmp);
+    char *g = th_slurp_or_fail(tmp, "stall_s.gp");
+    assert_non_null(strstr(g, "$s1 << EOD\n# x mean low high\n16 10 10 10\n32 20 20 20\nEOD\n"));
+    assert_non_null(strstr(g, "\nns = 1\n"));
+    assert_non_null(strstr(g, "\nxlabel_text = 'hosts[0].vms[0].count'\n"));
+    assert_non_null(strstr(g, "\nylabel_text = 'stall_s (s)'\n"));
+    assert_non_null(strstr(g, "\nkey_title = ''\n"));
+    assert_non_null(strstr(g, "\nnxt = 0\n"));
+    assert_non_null(strstr(g, "\narray sname[1] = ['stall_s']\n"));
+    assert_ends_with_template(g, "sweep");
+    free(g);
+    char *tdir = override_only(tmp, "sweep");
+    sweep_script(tmp);
+    unsetenv("BALLOONSIM_PLOTS");
+    g = th_slurp_or_fail(tmp, "stall_s.gp");
+    assert_non_null(strstr(g, "\nns = 1\n"));
+    assert_non_null(strstr(g, "\n# my style\nset terminal pngcairo size 640,480\n"));
+    assert_null(strstr(g, "1000,650"));
+    free(g);
+    free(tdir);
+    th_rm_rf(tmp);
+    free(tmp);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -419,6 +498,7 @@ int main(void)
         cmocka_unit_test(test_embedded_templates_equal_files),
         cmocka_unit_test(test_script_is_header_plus_template),
         cmocka_unit_test(test_override_dir),
+        cmocka_unit_test(test_sweep_script_template),
         cmocka_unit_test(test_most_stalled_vms_and_first_hosts),
         cmocka_unit_test(test_names_are_quoted_for_gnuplot),
         cmocka_unit_test(test_render_draws_pngs),
