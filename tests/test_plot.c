@@ -18,6 +18,7 @@
 
 #include "plots/gp_template.h"
 #include "plots/plot.h"
+#include "plots/plan_plot.h"
 #include "plots/sweep_plot.h"
 #include "tests/helpers.h"
 
@@ -335,7 +336,7 @@ static void test_render_needs_scripts(void **state)
 static void test_embedded_templates_equal_files(void **state)
 {
     (void)state;
-    static const char *const want[] = {"host", "memory", "stall", "sweep"};
+    static const char *const want[] = {"host", "memory", "plan", "stall", "sweep"};
     for (size_t i = 0; i < sizeof want / sizeof *want; i++)
         assert_non_null(plot_gp_embedded(want[i]));
     assert_true(plot_gp_n_files >= 3);
@@ -491,6 +492,58 @@ static void test_sweep_script_template(void **state)
     free(tmp);
 }
 
+/* A plan of one comparison (stall_s<5) over two values of one seed each. */
+static char *plan_script(void)
+{
+    met_values runs[2];
+    memset(runs, 0, sizeof runs);
+    for (int i = 0; i < 2; i++) {
+        runs[i].present[MET_STALL_S] = true;
+        runs[i].v[MET_STALL_S] = 2.0 + 6.0 * i;
+    }
+    plan_eval evals[2] = {{.value = 32, .n_runs = 1, .n_meeting = 0, .runs = &runs[1]},
+                          {.value = 16, .n_runs = 1, .n_meeting = 1, .runs = &runs[0],
+                           .meets = true}};
+    expr_cmp cmp = {.metric = MET_STALL_S, .op = "<", .threshold = 5, .text = "5"};
+    plot_plan p = {.scenario = "pl", .path = "hosts[0].vms[0].count", .suffix = "",
+                   .slo_text = "stall_s<5", .lo = 16, .hi = 32, .cmps = &cmp, .n_cmps = 1,
+                   .evals = evals, .n_evals = 2, .found = true, .answer = 16};
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_non_null(f);
+    assert_int_equal(plot_write_plan(f, &p), BS_OK);
+    fclose(f);
+    return buf;
+}
+
+/* plan.gp: the plan's data, labels and answer, then plots/plan.gp. */
+static void test_plan_script_template(void **state)
+{
+    (void)state;
+    char *g = plan_script();
+    assert_non_null(strstr(g, "$c1 << EOD\n# value worst mean meets\n16 2 2 1\n32 8 8 0\nEOD\n"));
+    assert_non_null(strstr(g, "\nnc = 1\nheight = 350\nrows = 1\n"));
+    assert_non_null(strstr(g, "\ntitle_plan = 'plan pl: hosts[0].vms[0].count (every seed "
+                              "must meet: stall_s<5)'\n"));
+    assert_non_null(strstr(g, "\nx_lo = 16\nx_hi = 32\nfound = 1\nanswer = 16\n"));
+    assert_non_null(strstr(g, "\nylabel_k[1] = 'stall_s (s)'\ncname[1] = 'stall_s<5'\n"));
+    assert_non_null(strstr(g, "\narray thr[1] = [5]\narray yfix[1] = [0]\n"));
+    assert_ends_with_template(g, "plan");
+    free(g);
+    char *tmp = th_make_tmpdir("plot");
+    char *tdir = override_only(tmp, "plan");
+    g = plan_script();
+    unsetenv("BALLOONSIM_PLOTS");
+    assert_non_null(strstr(g, "\nnc = 1\n"));
+    assert_non_null(strstr(g, "\n# my style\nset terminal pngcairo size 640,480\n"));
+    assert_null(strstr(g, "size 1000,height"));
+    free(g);
+    free(tdir);
+    th_rm_rf(tmp);
+    free(tmp);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -499,6 +552,7 @@ int main(void)
         cmocka_unit_test(test_script_is_header_plus_template),
         cmocka_unit_test(test_override_dir),
         cmocka_unit_test(test_sweep_script_template),
+        cmocka_unit_test(test_plan_script_template),
         cmocka_unit_test(test_most_stalled_vms_and_first_hosts),
         cmocka_unit_test(test_names_are_quoted_for_gnuplot),
         cmocka_unit_test(test_render_draws_pngs),
