@@ -18,6 +18,7 @@
 
 #include "plots/gp_template.h"
 #include "plots/plot.h"
+#include "plots/compare_plot.h"
 #include "plots/plan_plot.h"
 #include "plots/sweep_plot.h"
 #include "tests/helpers.h"
@@ -336,7 +337,8 @@ static void test_render_needs_scripts(void **state)
 static void test_embedded_templates_equal_files(void **state)
 {
     (void)state;
-    static const char *const want[] = {"host", "memory", "plan", "stall", "sweep"};
+    static const char *const want[] = {"compare-memory", "compare-metrics", "compare-stall-cdf", "host",
+                                       "memory", "plan", "stall", "sweep"};
     for (size_t i = 0; i < sizeof want / sizeof *want; i++)
         assert_non_null(plot_gp_embedded(want[i]));
     assert_true(plot_gp_n_files >= 3);
@@ -544,6 +546,67 @@ static void test_plan_script_template(void **state)
     free(tmp);
 }
 
+/* A compare directory of one scenario and two policies without run
+ * directories: the CDF and memory scripts draw "no samples" / "no data"
+ * (with warnings on stderr), the bars the report's numbers. */
+static void compare_scripts(const char *dir)
+{
+    uint64_t seeds[] = {1};
+    const char *pols[] = {"static", "mom"}, *names[] = {"cs"}, *files[] = {"cs.yaml"};
+    cmp_key keys[CMP_MAX_KEYS];
+    size_t nk;
+    cmp_default_keys(keys, &nk);
+    cmp_report *r = cmp_report_new(seeds, 1, pols, 2, keys, nk, NULL, 0, names, files, 1);
+    assert_non_null(r);
+    cmp_plot_scen ps = {.duration = 600 * SEC, .warmup = 0};
+    assert_int_equal(cmp_plot_write(dir, r, &ps), BS_OK);
+    cmp_report_free(r);
+}
+
+/* compare SCENARIO-*.gp: the scenario's numbers and names, then
+ * plots/compare-*.gp; BALLOONSIM_PLOTS replaces one of the three. */
+static void test_compare_scripts_template(void **state)
+{
+    (void)state;
+    char *tmp = th_make_tmpdir("plot");
+    compare_scripts(tmp);
+    char *pdir = th_path(tmp, "plots");
+    char *g = th_slurp_or_fail(pdir, "cs-metrics.gp");
+    assert_non_null(strstr(g, "\nscenario = 'cs'\n$data << EOD\n\"static\" "));
+    assert_non_null(strstr(g, "\nnp = 2\nnseeds = 1\n"));
+    assert_non_null(strstr(g, "\nx_hi = 1.6\narray ytop["));
+    assert_non_null(strstr(g, "\narray mtitle["));
+    assert_ends_with_template(g, "compare-metrics");
+    free(g);
+    g = th_slurp_or_fail(pdir, "cs-stall-cdf.gp");
+    assert_non_null(strstr(g, "\nnseeds = 1\nncdf = 0\narray cdf_id[1] = [0]\n"
+                              "array cdf_name[1] = ['']\n"));
+    assert_ends_with_template(g, "compare-stall-cdf");
+    free(g);
+    g = th_slurp_or_fail(pdir, "cs-memory.gp");
+    assert_non_null(strstr(g, "\ntunit = 'min'\nxmax = 10\nseed = '1'\nnp = 2\n"));
+    assert_non_null(strstr(g, "\narray pname[2] = ['static', 'mom']\narray has[2] = [0, 0]\n"));
+    assert_non_null(strstr(g, "\narray csvfile[2] = ['../cs/static-s1/timeseries.csv', "
+                              "'../cs/mom-s1/timeseries.csv']\n"));
+    assert_ends_with_template(g, "compare-memory");
+    free(g);
+    char *tdir = override_only(tmp, "compare-memory");
+    compare_scripts(tmp);
+    unsetenv("BALLOONSIM_PLOTS");
+    g = th_slurp_or_fail(pdir, "cs-memory.gp");
+    assert_non_null(strstr(g, "\nnp = 2\n"));
+    assert_non_null(strstr(g, "\n# my style\nset terminal pngcairo size 640,480\n"));
+    assert_null(strstr(g, "1200,800"));
+    free(g);
+    g = th_slurp_or_fail(pdir, "cs-metrics.gp");
+    assert_ends_with_template(g, "compare-metrics");
+    free(g);
+    free(tdir);
+    free(pdir);
+    th_rm_rf(tmp);
+    free(tmp);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -553,6 +616,7 @@ int main(void)
         cmocka_unit_test(test_override_dir),
         cmocka_unit_test(test_sweep_script_template),
         cmocka_unit_test(test_plan_script_template),
+        cmocka_unit_test(test_compare_scripts_template),
         cmocka_unit_test(test_most_stalled_vms_and_first_hosts),
         cmocka_unit_test(test_names_are_quoted_for_gnuplot),
         cmocka_unit_test(test_render_draws_pngs),
