@@ -35,7 +35,11 @@ do for [p=1:np] {
         eval sprintf("plot $m%d using ($1/tu):($2/GiB) with lines lw 1.5 title 'demand', '' using ($1/tu):($3/GiB) with lines lw 1.5 title 'actual', '' using ($1/tu):($4/GiB) with lines lw 1.5 title 'target'", p)
     } else {
         set title pname[p].' (no data)'
+        # An empty panel needs a range of its own: gnuplot refuses to
+        # autoscale a plot with no point at all.
+        set yrange [0:1]
         plot NaN notitle
+        set yrange [0:*]
     }
 }
 unset multiplot
