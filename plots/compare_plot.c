@@ -13,10 +13,14 @@
  *   Rows before warmup and rows of a VM that is off (no demand, no memory,
  *   no stall) are left out: they are not time a VM existed.
  * - Policies appear in -p order in every script (a policy keeps its colour
- *   across scenarios and plots), whatever the ranking. */
+ *   across scenarios and plots), whatever the ranking.
+ * - The look is in the templates plots/compare-metrics.gp, -stall-cdf.gp and
+ *   -memory.gp; the header written here holds only this scenario's numbers,
+ *   names and files (docs/plots.md). */
 #include "plots/compare_plot.h"
 #include "sim/base/fsutil.h"
 #include "sim/base/text.h"
+#include "plots/gp_template.h"
 #include "plots/plot.h"
 
 #include "sim/base/cfg.h"
@@ -67,32 +71,37 @@ static void rel_run_file(char *buf, size_t len, const char *scenario, const char
     snprintf(buf, len, "../%s/%s-s%" PRIu64 "/%s", s, p, seed, file);
 }
 
+/* The start of every compare script: what it is, out and the scenario; the
+ * look follows in the template compare-KIND.gp (docs/plots.md). */
 static void header(FILE *f, const char *name, const char *what, const char *scenario)
 {
     fprintf(f, "# %s.gp -- written by balloonsim %s compare: %s\n", name, BS_VERSION, what);
     fprintf(f, "# Run inside this directory: gnuplot %s.gp (draws %s.png unless\n", name, name);
-    fputs("# -e \"out='FILE'\" says otherwise).\n", f);
+    fputs("# -e \"out='FILE'\" says otherwise).  The variables below are this scenario's;\n", f);
+    fputs("# the rest is a template compare-*.gp (docs/plots.md).\n", f);
     fputs("if (!exists(\"out\")) out = ", f);
     plot_gp_string(f, name);
     fputs(".'.png'\n", f);
-    fputs("set datafile separator whitespace\n", f);
-    fputs("set datafile missing NaN\n", f);
-    fputs("GiB = 1073741824.0\n", f);
     fputs("scenario = ", f);
     plot_gp_string(f, scenario);
     fputc('\n', f);
 }
 
-static void terminal(FILE *f)
+/* array NAME[n] = ['a', 'b', ...]; gnuplot has no empty array, so n = 0
+ * writes one empty string that no loop of the template reaches. */
+static void gp_string_array(FILE *f, const char *name, const char *const *v, size_t n)
 {
-    fputs("set terminal pngcairo size 1200,800 noenhanced font ',9'\n", f);
-    fputs("set output out\n", f);
-    fputs("set grid\n", f);
+    fprintf(f, "array %s[%zu] = [", name, n ? n : 1);
+    for (size_t i = 0; i < n; i++) {
+        fputs(i ? ", " : "", f);
+        plot_gp_string(f, v[i]);
+    }
+    fputs(n ? "]\n" : "'']\n", f);
 }
 
 /* ---------------------------------------------------------------- bars */
 
-static void write_metrics(FILE *f, const char *name, const cmp_report *r, const cmp_scenario *sc)
+static bs_rc write_metrics(FILE *f, const char *name, const cmp_report *r, const cmp_scenario *sc)
 {
     met_id cols[MET_COUNT];
     size_t n = cmp_shown_metrics(r, cols);
@@ -116,24 +125,19 @@ static void write_metrics(FILE *f, const char *name, const cmp_report *r, const 
         putc('\n', f);
     }
     fputs("EOD\n", f);
-    terminal(f);
     size_t rows, ncols;
     plot_layout(n, &rows, &ncols);
-    fputs("set style fill solid 0.5 border -1\n", f);
-    fputs("set boxwidth 0.6\n", f);
-    fputs("set errorbars 4\n", f);
-    fputs("set xtics rotate by -30 nomirror\n", f);
-    fputs("set grid noxtics ytics\n", f);
-    fprintf(f, "set xrange [-0.6:%zu.6]\n", r->n_policies ? r->n_policies - 1 : 0);
-    fprintf(f, "set multiplot layout %zu,%zu title 'policies on '.scenario.': mean and 95 %% "
-               "confidence interval over %zu seed%s'\n",
-            rows, ncols, r->n_seeds, r->n_seeds == 1 ? "" : "s");
+    /* x_hi as text: the same number the axis always had, no float sum */
+    fprintf(f, "np = %zu\nnseeds = %zu\nnm = %zu\nrows = %zu\ncols = %zu\nx_hi = %zu.6\n",
+            r->n_policies, r->n_seeds, n, rows, ncols, r->n_policies ? r->n_policies - 1 : 0);
+    char titles[MET_COUNT][128];
+    const char *tp[MET_COUNT];
+    fprintf(f, "array ytop[%zu] = [", n ? n : 1);
     for (size_t c = 0; c < n; c++) {
         const met_info *info = met_info_get(cols[c]);
         const char *unit = strcmp(info->unit, "bytes") == 0 ? "GiB" : info->unit;
-        fputs("set title ", f);
-        plot_gp_string(f, info->name);
-        fprintf(f, ".' (%s)'\n", unit);
+        snprintf(titles[c], sizeof titles[c], "%s (%s)", info->name, unit);
+        tp[c] = titles[c];
         /* gnuplot's autoscale leaves error bars out, and an all-zero
          * metric would have an empty range: the top is set here */
         double top = 0;
@@ -148,13 +152,12 @@ static void write_metrics(FILE *f, const char *name, const cmp_report *r, const 
         /* a share cannot exceed 1, whatever a wide interval says */
         if (strcmp(info->unit, "fraction") == 0 || strcmp(info->unit, "0-1") == 0)
             top = BS_MIN(top, 1.05);
-        fputs("set yrange [0:", f);
+        fputs(c ? ", " : "", f);
         gp_number(f, top);
-        fputs("]\n", f);
-        fprintf(f, "plot $data using 0:%zu:%zu:xtic(1) with boxerrorbars lc rgb '#4477aa' notitle\n",
-                2 + 2 * c, 3 + 2 * c);
     }
-    fputs("unset multiplot\n", f);
+    fputs(n ? "]\n" : "1]\n", f);
+    gp_string_array(f, "mtitle", tp, n);
+    return plot_gp_put_template(f, "compare-metrics");
 }
 
 /* ---------------------------------------------------------------- stall CDF */
@@ -229,14 +232,18 @@ static bool add_stall(const char *path, bs_time warmup, double *hist)
     return ok;
 }
 
-static void write_stall_cdf(FILE *f, const char *name, const char *dir, const cmp_report *r,
-                            const cmp_scenario *sc, const cmp_plot_scen *info, double *hist)
+static bs_rc write_stall_cdf(FILE *f, const char *name, const char *dir, const cmp_report *r,
+                             const cmp_scenario *sc, const cmp_plot_scen *info, double *hist)
 {
     header(f, name, "distribution of the stall fraction per policy", sc->name);
     size_t drawn = 0;
     bool *has = calloc(r->n_policies ? r->n_policies : 1, sizeof *has);
-    if (has == NULL)
-        return;
+    const char **drawn_names = calloc(r->n_policies ? r->n_policies : 1, sizeof *drawn_names);
+    if (has == NULL || drawn_names == NULL) {
+        free(has);
+        free(drawn_names);
+        return BS_ERR_INTERNAL;
+    }
     for (size_t p = 0; p < r->n_policies; p++) {
         memset(hist, 0, CDF_BINS * sizeof *hist);
         for (size_t s = 0; s < r->n_seeds; s++) {
@@ -270,27 +277,20 @@ static void write_stall_cdf(FILE *f, const char *name, const char *dir, const cm
         }
         fputs("1 1\nEOD\n", f);
     }
-    terminal(f);
-    fputs("set xlabel 'stall fraction'\nset ylabel 'share of VM-time with stall <= x'\n", f);
-    fputs("set xrange [0:1]\nset yrange [0:1.02]\nset key bottom right\n", f);
-    fprintf(f, "set title 'stall distribution: '.scenario.' (%zu seed%s, after warmup)'\n",
-            r->n_seeds, r->n_seeds == 1 ? "" : "s");
-    if (drawn == 0) {
-        fputs("set label 1 'no samples' at graph 0.5, graph 0.5 center\n", f);
-        fputs("plot NaN notitle\n", f);
-    } else {
-        bool first = true;
-        for (size_t p = 0; p < r->n_policies; p++) {
-            if (!has[p])
-                continue;
-            fprintf(f, "%s$cdf%zu using 1:2 with steps lw 2 title ", first ? "plot " : ", \\\n     ",
-                    p + 1);
-            plot_gp_string(f, r->policies[p]);
-            first = false;
-        }
-        fputc('\n', f);
+    fprintf(f, "nseeds = %zu\nncdf = %zu\narray cdf_id[%zu] = [", r->n_seeds, drawn,
+            drawn ? drawn : 1);
+    size_t k = 0;
+    for (size_t p = 0; p < r->n_policies; p++) {
+        if (!has[p])
+            continue;
+        fprintf(f, "%s%zu", k ? ", " : "", p + 1);
+        drawn_names[k++] = r->policies[p];
     }
+    fputs(drawn ? "]\n" : "0]\n", f);
+    gp_string_array(f, "cdf_name", drawn_names, drawn);
     free(has);
+    free(drawn_names);
+    return plot_gp_put_template(f, "compare-stall-cdf");
 }
 
 /* ---------------------------------------------------------------- memory */
@@ -331,23 +331,26 @@ static bool most_stalled(const char *summary, char *name, size_t len)
     return found;
 }
 
-static void write_memory(FILE *f, const char *name, const char *dir, const cmp_report *r,
-                         const cmp_scenario *sc, const cmp_plot_scen *info)
+static bs_rc write_memory(FILE *f, const char *name, const char *dir, const cmp_report *r,
+                          const cmp_scenario *sc, const cmp_plot_scen *info)
 {
     header(f, name, "memory of each policy's most-stalled VM over time", sc->name);
-    fputs("set datafile separator ','\n", f);
     const char *tname;
     double tsec;
     plot_time_unit(info->duration, &tname, &tsec);
-    fprintf(f, "tu = %g  # seconds per unit of the x axis\n", tsec);
     uint64_t seed = r->n_seeds ? r->seeds[0] : 0;
-    size_t n = r->n_policies;
-    bool *has = calloc(n ? n : 1, sizeof *has);
-    char (*vm)[256] = calloc(n ? n : 1, sizeof *vm);
-    if (has == NULL || vm == NULL) {
+    size_t n = r->n_policies, na = n ? n : 1;
+    bool *has = calloc(na, sizeof *has);
+    char (*vm)[256] = calloc(na, sizeof *vm);
+    char (*csv)[1024] = calloc(na, sizeof *csv);
+    const char **vp = calloc(na, sizeof *vp), **cp = calloc(na, sizeof *cp);
+    if (has == NULL || vm == NULL || csv == NULL || vp == NULL || cp == NULL) {
         free(has);
         free(vm);
-        return;
+        free(csv);
+        free(vp);
+        free(cp);
+        return BS_ERR_INTERNAL;
     }
     for (size_t p = 0; p < n; p++) {
         char rel[1024];
@@ -359,42 +362,29 @@ static void write_memory(FILE *f, const char *name, const char *dir, const cmp_r
                             "plot of %s leaves %s out\n", path ? path : rel, sc->name,
                     r->policies[p]);
         free(path);
-        if (!has[p])
-            continue;
-        /* $mP: time, demand, actual, target of that VM */
-        rel_run_file(rel, sizeof rel, sc->name, r->policies[p], seed, "timeseries.csv");
-        fprintf(f, "set table $m%zu separator comma\n", p + 1);
-        fputs("plot ", f);
-        plot_gp_string(f, rel);
-        fputs(" every ::1 using 1:4:6:7 with table if (strcol(3) eq ", f);
-        plot_gp_string(f, vm[p]);
-        fputs(")\nunset table\n", f);
+        rel_run_file(csv[p], sizeof csv[p], sc->name, r->policies[p], seed, "timeseries.csv");
+        vp[p] = vm[p];
+        cp[p] = csv[p];
     }
-    terminal(f);
-    fprintf(f, "set xlabel 'time (%s)'\n", tname);
-    fprintf(f, "set xrange [0:%.10g]\n", bs_time_to_s(info->duration) / tsec);
-    fputs("set ylabel 'GiB'\nset yrange [0:*]\nset key top left\n", f);
     size_t rows, cols;
     plot_layout(n, &rows, &cols);
-    fprintf(f, "set multiplot layout %zu,%zu title 'most-stalled VM per policy: '.scenario.' / "
-               "seed %" PRIu64 "'\n", rows, cols, seed);
-    for (size_t p = 0; p < n; p++) {
-        fputs("set title ", f);
-        plot_gp_string(f, r->policies[p]);
-        if (has[p]) {
-            fputs(".': '.", f);
-            plot_gp_string(f, vm[p]);
-            fprintf(f, "\nplot $m%zu using ($1/tu):($2/GiB) with lines lw 1.5 title 'demand', \\\n"
-                       "     '' using ($1/tu):($3/GiB) with lines lw 1.5 title 'actual', \\\n"
-                       "     '' using ($1/tu):($4/GiB) with lines lw 1.5 title 'target'\n",
-                    p + 1);
-        } else {
-            fputs(".' (no data)'\nplot NaN notitle\n", f);
-        }
-    }
-    fputs("unset multiplot\n", f);
+    fprintf(f, "tu = %g  # seconds per unit of the x axis\n", tsec);
+    fprintf(f, "tunit = '%s'\nxmax = %.10g\n", tname, bs_time_to_s(info->duration) / tsec);
+    /* text: a seed is a uint64_t, beyond gnuplot's integers */
+    fprintf(f, "seed = '%" PRIu64 "'\nnp = %zu\nrows = %zu\ncols = %zu\n", seed, n, rows, cols);
+    gp_string_array(f, "pname", (const char *const *)r->policies, n);
+    fprintf(f, "array has[%zu] = [", na);
+    for (size_t p = 0; p < na; p++)
+        fprintf(f, "%s%d", p ? ", " : "", p < n && has[p] ? 1 : 0);
+    fputs("]\n", f);
+    gp_string_array(f, "vmname", vp, n);
+    gp_string_array(f, "csvfile", cp, n);
     free(has);
     free(vm);
+    free(csv);
+    free(vp);
+    free(cp);
+    return plot_gp_put_template(f, "compare-memory");
 }
 
 /* ---------------------------------------------------------------- files */
@@ -423,14 +413,15 @@ bs_rc cmp_plot_write(const char *dir, const cmp_report *r, const cmp_plot_scen *
                         strerror(errno));
                 rc = BS_ERR_INTERNAL;
             } else {
-                if (k == P_METRICS)
-                    write_metrics(f, name, r, sc);
-                else if (k == P_CDF)
-                    write_stall_cdf(f, name, dir, r, sc, &scen[s], hist);
-                else
-                    write_memory(f, name, dir, r, sc, &scen[s]);
+                bs_rc wrc = k == P_METRICS ? write_metrics(f, name, r, sc)
+                            : k == P_CDF   ? write_stall_cdf(f, name, dir, r, sc, &scen[s], hist)
+                                           : write_memory(f, name, dir, r, sc, &scen[s]);
                 bool bad = ferror(f) != 0;
-                if (fclose(f) != 0 || bad || rename(tmp, final) != 0) {
+                if (wrc != BS_OK) {
+                    fclose(f);
+                    unlink(tmp);
+                    rc = wrc;
+                } else if (fclose(f) != 0 || bad || rename(tmp, final) != 0) {
                     fprintf(stderr, "balloonsim: cannot write %s: %s\n", final, strerror(errno));
                     unlink(tmp);
                     rc = BS_ERR_INTERNAL;

@@ -4,8 +4,11 @@
  * command hands over a plain description (plot_plan) instead of its private
  * state, so the two can change independently.  The data is inlined as
  * datablocks ($c1, ...: one per comparison of the SLO), each value's worst
- * seed and mean, already scaled (GiB for bytes). */
+ * seed and mean, already scaled (GiB for bytes); the look is the template
+ * plots/plan.gp. */
 #include "plots/plan_plot.h"
+#include "plots/gp_template.h"
+#include "plots/plot.h"
 #include "sim/base/text.h"
 
 #include "sim/base/metrics.h"
@@ -42,9 +45,9 @@ bs_rc plot_write_plan(FILE *f, const plot_plan *p)
     fputs("# plan.gp -- written by balloonsim " BS_VERSION ": the SLO's metrics against the\n"
           "# planned value (worst seed and mean), thresholds and the answer.\n"
           "# Run inside this directory: gnuplot plan.gp (draws plan.png unless\n"
-          "# -e \"out='FILE'\" says otherwise).\n"
-          "if (!exists(\"out\")) out = 'plan.png'\n"
-          "set datafile missing NaN\n",
+          "# -e \"out='FILE'\" says otherwise).  The variables below are this plan's;\n"
+          "# the rest is the template plan.gp (docs/plots.md).\n"
+          "if (!exists(\"out\")) out = 'plan.png'\n",
           f);
     for (size_t k = 0; k < nc; k++) {
         const met_info *info = met_info_get(p->cmps[k].metric);
@@ -80,41 +83,57 @@ bs_rc plot_write_plan(FILE *f, const plot_plan *p)
         }
         fputs("EOD\n", f);
     }
-    fprintf(f, "set terminal pngcairo size 1000,%zu noenhanced font ',10'\n",
-            (size_t)BS_MAX(350, 300 * (int)nc));
-    fputs("set output out\n", f);
-    fprintf(f, "set multiplot layout %zu,1 title ", nc ? nc : 1);
+    fprintf(f, "nc = %zu\nheight = %zu\nrows = %zu\n", nc, (size_t)BS_MAX(350, 300 * (int)nc),
+            nc ? nc : 1);
     char title[512];
     snprintf(title, sizeof title, "plan %s: %s (every seed must meet: %s)", p->scenario,
              p->path, p->slo_text);
-    fputs("'", f);
-    for (const char *s = title; *s; s++) {
-        if (*s == '\'')
-            fputs("''", f);
-        else
-            putc((unsigned char)*s < 0x20 ? '?' : *s, f);
+    fputs("title_plan = ", f);
+    plot_gp_string(f, title);
+    snprintf(title, sizeof title, "%s%s%s%s", p->path, *p->suffix ? " (" : "", p->suffix,
+             *p->suffix ? ")" : "");
+    fputs("\nxlabel_text = ", f);
+    plot_gp_string(f, title);
+    fprintf(f, "\nx_lo = %" PRId64 "\nx_hi = %" PRId64 "\n", p->lo,
+            p->hi > p->lo ? p->hi : p->lo + 1);
+    fprintf(f, "found = %d\nanswer = %" PRId64 "\n", p->found ? 1 : 0,
+            p->found ? p->answer : 0);
+    /* Per panel: labels, threshold and, for a flat metric, a y range around
+     * it (gnuplot warns on an empty one).  Arrays have at least one
+     * element: gnuplot has no empty array. */
+    size_t na = nc ? nc : 1;
+    char (*lo)[40] = calloc(na, sizeof *lo), (*hi)[40] = calloc(na, sizeof *hi);
+    char (*tb)[40] = calloc(na, sizeof *tb);
+    bool *fix = calloc(na, sizeof *fix);
+    if (lo == NULL || hi == NULL || tb == NULL || fix == NULL) {
+        free(lo);
+        free(hi);
+        free(tb);
+        free(fix);
+        free(order);
+        return BS_ERR_INTERNAL;
     }
-    fputs("'\nset grid\nset key outside right top\n", f);
-    /* Panels share the x axis: the same margins line them up. */
-    fputs("set lmargin at screen 0.1\nset rmargin at screen 0.75\n", f);
-    fprintf(f, "set xlabel '%s%s%s%s'\n", p->path, *p->suffix ? " (" : "", p->suffix,
-            *p->suffix ? ")" : "");
-    fprintf(f, "set xrange [%" PRId64 ":%" PRId64 "]\n", p->lo, p->hi > p->lo ? p->hi : p->lo + 1);
-    if (p->found)
-        fprintf(f, "set arrow 1 from %" PRId64 ", graph 0 to %" PRId64
-                   ", graph 1 nohead dashtype 2 lc rgb '#2ca02c'\n"
-                   "set label 1 'answer %" PRId64 "' at %" PRId64 ", graph 0.95 offset 0.5,0 "
-                   "textcolor rgb '#2ca02c'\n",
-                p->answer, p->answer, p->answer, p->answer);
+    for (size_t k = 0; k < na; k++) {
+        strcpy(lo[k], "NaN");
+        strcpy(hi[k], "NaN");
+        strcpy(tb[k], "NaN");
+    }
+    fprintf(f, "array ylabel_k[%zu]\narray cname[%zu]\n", na, na);
     for (size_t k = 0; k < nc; k++) {
         const expr_cmp *cm = &p->cmps[k];
         const met_info *info = met_info_get(cm->metric);
         bool bytes = strcmp(info->unit, "bytes") == 0;
         double t = cm->threshold / (bytes ? 1073741824.0 : 1);
-        char tb[40], name[160];
-        txt_format_double(tb, t);
+        char name[160];
+        if (!cm->relative)
+            txt_format_double(tb[k], t);
         cmp_text(cm, name, sizeof name);
-        fprintf(f, "set ylabel '%s (%s)'\n", info->name, bytes ? "GiB" : info->unit);
+        snprintf(title, sizeof title, "%s (%s)", info->name, bytes ? "GiB" : info->unit);
+        fprintf(f, "ylabel_k[%zu] = ", k + 1);
+        plot_gp_string(f, title);
+        fprintf(f, "\ncname[%zu] = ", k + 1);
+        plot_gp_string(f, name);
+        putc('\n', f);
         double ymin = cm->relative ? INFINITY : t, ymax = cm->relative ? -INFINITY : t;
         for (size_t i = 0; i < p->n_evals; i++)
             for (size_t s = 0; s < p->evals[i].n_runs; s++)
@@ -125,29 +144,33 @@ bs_rc plot_write_plan(FILE *f, const plot_plan *p)
                 }
         if (!(ymax > ymin)) { /* flat: give gnuplot a range around it */
             double mid = isfinite(ymin) ? ymin : 0;
-            char lo[40], hi[40];
-            txt_format_double(lo, mid - 1);
-            txt_format_double(hi, mid + 1);
-            fprintf(f, "set yrange [%s:%s]\n", lo, hi);
-        } else {
-            fputs("set yrange [*:*]\n", f);
+            fix[k] = true;
+            txt_format_double(lo[k], mid - 1);
+            txt_format_double(hi[k], mid + 1);
         }
-        fprintf(f, "plot $c%zu using 1:2 with linespoints lw 2 pt 7 lc rgb '#d62728' "
-                   "title 'worst seed', \\\n"
-                   "  $c%zu using 1:3 with linespoints dashtype 3 pt 6 lc rgb '#1f77b4' "
-                   "title 'mean', \\\n"
-                   "  %s with lines lc rgb 'black' dashtype 2 title '",
-                k + 1, k + 1, cm->relative ? "NaN" : tb);
-        for (const char *s = name; *s; s++) {
-            if (*s == '\'')
-                fputs("''", f);
-            else
-                putc(*s, f);
-        }
-        fputs("'\n", f);
     }
-    fputs("unset multiplot\n", f);
+    fputs("array thr[", f);
+    fprintf(f, "%zu] = [", na);
+    for (size_t k = 0; k < na; k++)
+        fprintf(f, "%s%s", k ? ", " : "", tb[k]);
+    fprintf(f, "]\narray yfix[%zu] = [", na);
+    for (size_t k = 0; k < na; k++)
+        fprintf(f, "%s%d", k ? ", " : "", fix[k] ? 1 : 0);
+    fprintf(f, "]\narray y_lo[%zu] = [", na);
+    for (size_t k = 0; k < na; k++)
+        fprintf(f, "%s%s", k ? ", " : "", lo[k]);
+    fprintf(f, "]\narray y_hi[%zu] = [", na);
+    for (size_t k = 0; k < na; k++)
+        fprintf(f, "%s%s", k ? ", " : "", hi[k]);
+    fputs("]\n", f);
+    free(lo);
+    free(hi);
+    free(tb);
+    free(fix);
+    bs_rc rc = plot_gp_put_template(f, "plan");
     free(order);
-    return ferror(f) ? BS_ERR_INTERNAL : BS_OK;
+    if (rc == BS_OK && ferror(f))
+        rc = BS_ERR_INTERNAL;
+    return rc;
 }
 

@@ -4,11 +4,13 @@
  * the picture) rather than reading sweep.csv: the CSV holds every metric in
  * raw units, while a picture wants one metric scaled (GiB, minutes) and its
  * points grouped by the other axes, which is easy here and awkward in
- * gnuplot.  Moved from sim/batch/sweep.c unchanged in output. */
+ * gnuplot.  The look is the template plots/sweep.gp: the header written
+ * here holds only this sweep's data, titles and ranges. */
 #include "plots/sweep_plot.h"
 #include "sim/base/text.h"
 #include "sim/base/fsutil.h"
 
+#include "plots/gp_template.h"
 #include "plots/plot.h"
 #include "sim/base/units.h"
 #include "sim/report/output.h"
@@ -139,9 +141,9 @@ static bs_rc fill_plot(FILE *f, void *vctx)
             info->name, BS_VERSION, info->name, r->axes[xa]);
     fprintf(f, "# Run inside this directory: gnuplot %s.gp (draws %s.png unless\n", info->name,
             info->name);
-    fputs("# -e \"out='FILE'\" says otherwise).\n", f);
+    fputs("# -e \"out='FILE'\" says otherwise).  The variables below are this sweep's;\n", f);
+    fputs("# the rest is the template sweep.gp (docs/plots.md).\n", f);
     fprintf(f, "if (!exists(\"out\")) out = '%s.png'\n", info->name);
-    fputs("set datafile missing NaN\n", f);
     for (size_t s = 0; s < ns; s++) {
         fprintf(f, "$s%zu << EOD\n# x mean low high\n", s + 1);
         for (size_t p = 0; p < r->n_points; p++) {
@@ -164,25 +166,22 @@ static bs_rc fill_plot(FILE *f, void *vctx)
         }
         fputs("EOD\n", f);
     }
-    fputs("set terminal pngcairo size 1000,650 noenhanced font ',10'\n", f);
-    fputs("set output out\n", f);
-    fputs("set title ", f);
+    fprintf(f, "ns = %zu\n", ns);
+    fputs("title_plot = ", f);
     char title[512];
     snprintf(title, sizeof title, "%s: %s (mean and 95 %% confidence band over the seeds)",
              r->scenario, info->name);
     plot_gp_string(f, title);
-    fputs("\nset xlabel ", f);
+    fputs("\nxlabel_text = ", f);
     snprintf(title, sizeof title, "%s%s", r->axes[xa], xunit);
     plot_gp_string(f, title);
-    fputs("\nset ylabel ", f);
+    fputs("\nylabel_text = ", f);
     snprintf(title, sizeof title, "%s (%s)", info->name, yunit);
     plot_gp_string(f, title);
-    fputs("\nset grid\nset key outside right top\n", f);
-    if (r->n_axes == 2) { /* the lines are the values of the other axis */
-        fputs("set key title ", f);
-        plot_gp_string(f, r->axes[xa == 0 ? 1 : 0]);
-        putc('\n', f);
-    }
+    /* With two axes the lines are the values of the other one. */
+    fputs("\nkey_title = ", f);
+    plot_gp_string(f, r->n_axes == 2 ? r->axes[xa == 0 ? 1 : 0] : "");
+    putc('\n', f);
     /* A flat metric (no OOM kill anywhere) would give gnuplot an empty y
      * range and a warning: centre it in one of its own. */
     double ymin = INFINITY, ymax = -INFINITY;
@@ -196,31 +195,34 @@ static bs_rc fill_plot(FILE *f, void *vctx)
     }
     if (!(ymax > ymin)) {
         double mid = isfinite(ymin) ? ymin : 0;
-        fputs("set yrange [", f);
+        fputs("y_lo = ", f);
         gp_number(f, mid - 1);
-        putc(':', f);
+        fputs("\ny_hi = ", f);
         gp_number(f, mid + 1);
-        fputs("]\n", f);
+        putc('\n', f);
     }
-    if (r->kinds[xa] == SWP_TEXT) {
-        fputs("set xtics (", f);
+    if (r->kinds[xa] == SWP_TEXT && nx > 0) {
+        fprintf(f, "nxt = %zu\narray xtic[%zu] = [", nx, nx);
         for (size_t i = 0; i < nx; i++) {
             fputs(i ? ", " : "", f);
             plot_gp_string(f, r->values[xa][i]);
-            fprintf(f, " %zu", i);
         }
-        fprintf(f, ")\nset xrange [-0.5:%zu.5]\n", nx ? nx - 1 : 0);
-    } else if (nx < 2 || !(x[nx - 1] > x[0])) { /* one value: give it room */
-        double mid = nx && isfinite(x[0]) ? x[0] : 0;
-        fputs("set xrange [", f);
-        gp_number(f, mid - 1);
-        putc(':', f);
-        gp_number(f, mid + 1);
-        fputs("]\n", f);
+        fprintf(f, "]\nx_lo = -0.5\nx_hi = %zu.5\n", nx - 1);
+    } else {
+        fputs("nxt = 0\n", f);
+        if (r->kinds[xa] != SWP_TEXT && (nx < 2 || !(x[nx - 1] > x[0]))) {
+            /* one value: give it room */
+            double mid = nx && isfinite(x[0]) ? x[0] : 0;
+            fputs("x_lo = ", f);
+            gp_number(f, mid - 1);
+            fputs("\nx_hi = ", f);
+            gp_number(f, mid + 1);
+            putc('\n', f);
+        }
     }
-    fputs("plot \\\n", f);
+    /* The lines' names: the values of the other axes. */
+    fprintf(f, "array sname[%zu] = [", ns ? ns : 1);
     for (size_t s = 0; s < ns; s++) {
-        /* The line's name: the values of the other axes. */
         char name[512] = "";
         size_t used = 0;
         const swp_point *first = &r->points[series[s]];
@@ -236,17 +238,16 @@ static bs_rc fill_plot(FILE *f, void *vctx)
         }
         if (others == 0)
             snprintf(name, sizeof name, "%s", info->name);
-        fprintf(f, "  $s%zu using 1:3:4 with filledcurves lc %zu fs transparent solid 0.15 "
-                   "noborder notitle, \\\n",
-                s + 1, s + 1);
-        fprintf(f, "  $s%zu using 1:2 with linespoints lc %zu lw 2 pt 7 ps 0.8 title ", s + 1,
-                s + 1);
+        fputs(s ? ", " : "", f);
         plot_gp_string(f, name);
-        fputs(s + 1 < ns ? ", \\\n" : "\n", f);
     }
+    fputs(ns ? "]\n" : "'']\n", f);
+    bs_rc rc = plot_gp_put_template(f, "sweep");
     free(x);
     free(series);
-    return ferror(f) ? BS_ERR_INTERNAL : BS_OK;
+    if (rc == BS_OK && ferror(f))
+        rc = BS_ERR_INTERNAL;
+    return rc;
 }
 
 bs_rc plot_write_sweep_scripts(const char *pdir, const swp_result *r, const met_id *shown,

@@ -18,6 +18,9 @@
 
 #include "plots/gp_template.h"
 #include "plots/plot.h"
+#include "plots/compare_plot.h"
+#include "plots/plan_plot.h"
+#include "plots/sweep_plot.h"
 #include "tests/helpers.h"
 
 #define SEC BS_NS_PER_S
@@ -334,7 +337,8 @@ static void test_render_needs_scripts(void **state)
 static void test_embedded_templates_equal_files(void **state)
 {
     (void)state;
-    static const char *const want[] = {"host", "memory", "stall"};
+    static const char *const want[] = {"compare-memory", "compare-metrics", "compare-stall-cdf", "host",
+                                       "memory", "plan", "stall", "sweep"};
     for (size_t i = 0; i < sizeof want / sizeof *want; i++)
         assert_non_null(plot_gp_embedded(want[i]));
     assert_true(plot_gp_n_files >= 3);
@@ -412,6 +416,197 @@ static void test_override_dir(void **state)
     free(tmp);
 }
 
+/* Does the script g end with the whole template plots/NAME.gp? */
+static void assert_ends_with_template(const char *g, const char *name)
+{
+    char file[64];
+    snprintf(file, sizeof file, "%s.gp", name);
+    char *t = th_slurp_or_fail("plots", file);
+    size_t lg = strlen(g), lt = strlen(t);
+    assert_true(lg > lt);
+    assert_string_equal(g + lg - lt, t);
+    free(t);
+}
+
+/* A template override directory holding only NAME.gp, set in the
+ * environment; the caller unsets BALLOONSIM_PLOTS. */
+static char *override_only(const char *tmp, const char *name)
+{
+    char *tdir = th_path(tmp, "mine");
+    assert_int_equal(mkdir(tdir, 0755), 0);
+    char file[64];
+    snprintf(file, sizeof file, "%s.gp", name);
+    spit(tdir, file, "# my style\nset terminal pngcairo size 640,480\n");
+    setenv("BALLOONSIM_PLOTS", tdir, 1);
+    return tdir;
+}
+
+/* A sweep of one numeric axis, two points of one seed each, stall_s only. */
+static void sweep_script(const char *pdir)
+{
+    char *axes[] = {"hosts[0].vms[0].count"};
+    swp_axis_kind kinds[] = {SWP_NUMBER};
+    char *vals[] = {"16", "32"};
+    char **values[] = {vals};
+    size_t n_values[] = {2};
+    size_t pos[2][1] = {{0}, {1}};
+    swp_point pts[2];
+    memset(pts, 0, sizeof pts);
+    for (int p = 0; p < 2; p++) {
+        pts[p].pos = pos[p];
+        pts[p].n_runs = 1;
+        pts[p].m[MET_STALL_S].n = 1;
+        pts[p].m[MET_STALL_S].mean = 10.0 * (p + 1);
+    }
+    swp_result r = {.scenario = "sw", .axes = axes, .kinds = kinds, .values = values,
+                    .n_values = n_values, .n_axes = 1, .points = pts, .n_points = 2,
+                    .n_runs = 2};
+    met_id shown[] = {MET_STALL_S};
+    assert_int_equal(plot_write_sweep_scripts(pdir, &r, shown, 1), BS_OK);
+}
+
+/* sweep METRIC.gp: the sweep's data and titles, then plots/sweep.gp. */
+static void test_sweep_script_template(void **state)
+{
+    (void)state;
+    char *tmp = th_make_tmpdir("plot");
+    sweep_script(tmp);
+    char *g = th_slurp_or_fail(tmp, "stall_s.gp");
+    assert_non_null(strstr(g, "$s1 << EOD\n# x mean low high\n16 10 10 10\n32 20 20 20\nEOD\n"));
+    assert_non_null(strstr(g, "\nns = 1\n"));
+    assert_non_null(strstr(g, "\nxlabel_text = 'hosts[0].vms[0].count'\n"));
+    assert_non_null(strstr(g, "\nylabel_text = 'stall_s (s)'\n"));
+    assert_non_null(strstr(g, "\nkey_title = ''\n"));
+    assert_non_null(strstr(g, "\nnxt = 0\n"));
+    assert_non_null(strstr(g, "\narray sname[1] = ['stall_s']\n"));
+    assert_ends_with_template(g, "sweep");
+    free(g);
+    char *tdir = override_only(tmp, "sweep");
+    sweep_script(tmp);
+    unsetenv("BALLOONSIM_PLOTS");
+    g = th_slurp_or_fail(tmp, "stall_s.gp");
+    assert_non_null(strstr(g, "\nns = 1\n"));
+    assert_non_null(strstr(g, "\n# my style\nset terminal pngcairo size 640,480\n"));
+    assert_null(strstr(g, "1000,650"));
+    free(g);
+    free(tdir);
+    th_rm_rf(tmp);
+    free(tmp);
+}
+
+/* A plan of one comparison (stall_s<5) over two values of one seed each. */
+static char *plan_script(void)
+{
+    met_values runs[2];
+    memset(runs, 0, sizeof runs);
+    for (int i = 0; i < 2; i++) {
+        runs[i].present[MET_STALL_S] = true;
+        runs[i].v[MET_STALL_S] = 2.0 + 6.0 * i;
+    }
+    plan_eval evals[2] = {{.value = 32, .n_runs = 1, .n_meeting = 0, .runs = &runs[1]},
+                          {.value = 16, .n_runs = 1, .n_meeting = 1, .runs = &runs[0],
+                           .meets = true}};
+    expr_cmp cmp = {.metric = MET_STALL_S, .op = "<", .threshold = 5, .text = "5"};
+    plot_plan p = {.scenario = "pl", .path = "hosts[0].vms[0].count", .suffix = "",
+                   .slo_text = "stall_s<5", .lo = 16, .hi = 32, .cmps = &cmp, .n_cmps = 1,
+                   .evals = evals, .n_evals = 2, .found = true, .answer = 16};
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_non_null(f);
+    assert_int_equal(plot_write_plan(f, &p), BS_OK);
+    fclose(f);
+    return buf;
+}
+
+/* plan.gp: the plan's data, labels and answer, then plots/plan.gp. */
+static void test_plan_script_template(void **state)
+{
+    (void)state;
+    char *g = plan_script();
+    assert_non_null(strstr(g, "$c1 << EOD\n# value worst mean meets\n16 2 2 1\n32 8 8 0\nEOD\n"));
+    assert_non_null(strstr(g, "\nnc = 1\nheight = 350\nrows = 1\n"));
+    assert_non_null(strstr(g, "\ntitle_plan = 'plan pl: hosts[0].vms[0].count (every seed "
+                              "must meet: stall_s<5)'\n"));
+    assert_non_null(strstr(g, "\nx_lo = 16\nx_hi = 32\nfound = 1\nanswer = 16\n"));
+    assert_non_null(strstr(g, "\nylabel_k[1] = 'stall_s (s)'\ncname[1] = 'stall_s<5'\n"));
+    assert_non_null(strstr(g, "\narray thr[1] = [5]\narray yfix[1] = [0]\n"));
+    assert_ends_with_template(g, "plan");
+    free(g);
+    char *tmp = th_make_tmpdir("plot");
+    char *tdir = override_only(tmp, "plan");
+    g = plan_script();
+    unsetenv("BALLOONSIM_PLOTS");
+    assert_non_null(strstr(g, "\nnc = 1\n"));
+    assert_non_null(strstr(g, "\n# my style\nset terminal pngcairo size 640,480\n"));
+    assert_null(strstr(g, "size 1000,height"));
+    free(g);
+    free(tdir);
+    th_rm_rf(tmp);
+    free(tmp);
+}
+
+/* A compare directory of one scenario and two policies without run
+ * directories: the CDF and memory scripts draw "no samples" / "no data"
+ * (with warnings on stderr), the bars the report's numbers. */
+static void compare_scripts(const char *dir)
+{
+    uint64_t seeds[] = {1};
+    const char *pols[] = {"static", "mom"}, *names[] = {"cs"}, *files[] = {"cs.yaml"};
+    cmp_key keys[CMP_MAX_KEYS];
+    size_t nk;
+    cmp_default_keys(keys, &nk);
+    cmp_report *r = cmp_report_new(seeds, 1, pols, 2, keys, nk, NULL, 0, names, files, 1);
+    assert_non_null(r);
+    cmp_plot_scen ps = {.duration = 600 * SEC, .warmup = 0};
+    assert_int_equal(cmp_plot_write(dir, r, &ps), BS_OK);
+    cmp_report_free(r);
+}
+
+/* compare SCENARIO-*.gp: the scenario's numbers and names, then
+ * plots/compare-*.gp; BALLOONSIM_PLOTS replaces one of the three. */
+static void test_compare_scripts_template(void **state)
+{
+    (void)state;
+    char *tmp = th_make_tmpdir("plot");
+    compare_scripts(tmp);
+    char *pdir = th_path(tmp, "plots");
+    char *g = th_slurp_or_fail(pdir, "cs-metrics.gp");
+    assert_non_null(strstr(g, "\nscenario = 'cs'\n$data << EOD\n\"static\" "));
+    assert_non_null(strstr(g, "\nnp = 2\nnseeds = 1\n"));
+    assert_non_null(strstr(g, "\nx_hi = 1.6\narray ytop["));
+    assert_non_null(strstr(g, "\narray mtitle["));
+    assert_ends_with_template(g, "compare-metrics");
+    free(g);
+    g = th_slurp_or_fail(pdir, "cs-stall-cdf.gp");
+    assert_non_null(strstr(g, "\nnseeds = 1\nncdf = 0\narray cdf_id[1] = [0]\n"
+                              "array cdf_name[1] = ['']\n"));
+    assert_ends_with_template(g, "compare-stall-cdf");
+    free(g);
+    g = th_slurp_or_fail(pdir, "cs-memory.gp");
+    assert_non_null(strstr(g, "\ntunit = 'min'\nxmax = 10\nseed = '1'\nnp = 2\n"));
+    assert_non_null(strstr(g, "\narray pname[2] = ['static', 'mom']\narray has[2] = [0, 0]\n"));
+    assert_non_null(strstr(g, "\narray csvfile[2] = ['../cs/static-s1/timeseries.csv', "
+                              "'../cs/mom-s1/timeseries.csv']\n"));
+    assert_ends_with_template(g, "compare-memory");
+    free(g);
+    char *tdir = override_only(tmp, "compare-memory");
+    compare_scripts(tmp);
+    unsetenv("BALLOONSIM_PLOTS");
+    g = th_slurp_or_fail(pdir, "cs-memory.gp");
+    assert_non_null(strstr(g, "\nnp = 2\n"));
+    assert_non_null(strstr(g, "\n# my style\nset terminal pngcairo size 640,480\n"));
+    assert_null(strstr(g, "1200,800"));
+    free(g);
+    g = th_slurp_or_fail(pdir, "cs-metrics.gp");
+    assert_ends_with_template(g, "compare-metrics");
+    free(g);
+    free(tdir);
+    free(pdir);
+    th_rm_rf(tmp);
+    free(tmp);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -419,6 +614,9 @@ int main(void)
         cmocka_unit_test(test_embedded_templates_equal_files),
         cmocka_unit_test(test_script_is_header_plus_template),
         cmocka_unit_test(test_override_dir),
+        cmocka_unit_test(test_sweep_script_template),
+        cmocka_unit_test(test_plan_script_template),
+        cmocka_unit_test(test_compare_scripts_template),
         cmocka_unit_test(test_most_stalled_vms_and_first_hosts),
         cmocka_unit_test(test_names_are_quoted_for_gnuplot),
         cmocka_unit_test(test_render_draws_pngs),
