@@ -7,7 +7,7 @@
 
 #include "sim/base/bs.h"
 #include "sim/batch/expr.h"
-#include "sim/cli/cmd_plan.h"
+#include "sim/batch/plan.h"
 
 #include <stdint.h>
 #include <stdio.h>
