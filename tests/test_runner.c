@@ -122,6 +122,46 @@ static void count_unwrap(void *ctx, const eng_sink *used)
     ((hook_count *)ctx)->unwraps++;
 }
 
+/* What the batch progress bar writes to stderr for `calls` (done, total). */
+static char *bar_output(run_bar *b, const size_t (*calls)[2], size_t n, bool clear)
+{
+    fflush(stderr);
+    int saved = dup(STDERR_FILENO);
+    FILE *tmp = tmpfile();
+    assert_non_null(tmp);
+    dup2(fileno(tmp), STDERR_FILENO);
+    for (size_t i = 0; i < n; i++)
+        run_bar_draw(b, calls[i][0], calls[i][1]);
+    if (clear)
+        run_bar_clear(b);
+    fflush(stderr);
+    dup2(saved, STDERR_FILENO);
+    close(saved);
+    char *text = th_read_fd(fileno(tmp));
+    fclose(tmp);
+    return text;
+}
+
+static void progress_bar(void **state)
+{
+    (void)state;
+    static const size_t calls[][2] = {{1, 4}, {2, 4}};
+    run_bar off = run_bar_start(false, true);
+    char *t = bar_output(&off, calls, 2, true);
+    assert_string_equal(t, ""); /* off: nothing, not even the clearing */
+    free(t);
+    run_bar plain = run_bar_start(true, false);
+    t = bar_output(&plain, calls, 2, false);
+    assert_string_equal(t, "\r[##########..............................] 1/4 runs"
+                           "\r[####################....................] 2/4 runs");
+    free(t);
+    run_bar eta = run_bar_start(true, true);
+    t = bar_output(&eta, calls + 1, 1, true);
+    assert_non_null(strstr(t, "] 2/4 runs, ETA "));
+    assert_non_null(strstr(t, "s   \r")); /* then cleared */
+    free(t);
+}
+
 static void run_one_to_dir_basic(void **state)
 {
     (void)state;
@@ -325,6 +365,7 @@ int main(void)
         cmocka_unit_test(sets_are_applied),
         cmocka_unit_test(full_and_summary_only_directories),
         cmocka_unit_test(run_one_to_dir_basic),
+        cmocka_unit_test(progress_bar),
         cmocka_unit_test(batch_order_and_parallelism),
         cmocka_unit_test(sigint_in_process),
         cmocka_unit_test(sigint_with_children),

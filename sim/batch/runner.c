@@ -598,3 +598,43 @@ bs_rc run_batch(const run_job *jobs, size_t n, int parallel, run_outcome *outcom
     free(done);
     return rc;
 }
+
+/* ---------------------------------------------------------------- progress */
+
+run_bar run_bar_start(bool on, bool eta)
+{
+    return (run_bar){.on = on, .eta = eta, .t0 = now_s()};
+}
+
+void run_bar_draw(void *ctx, size_t done, size_t total)
+{
+    run_bar *b = ctx;
+    if (!b->on)
+        return;
+    int pct = total ? (int)(100 * done / total) : 100;
+    char line[41];
+    int fill = pct * 40 / 100;
+    for (int i = 0; i < 40; i++)
+        line[i] = i < fill ? '#' : '.';
+    line[40] = '\0';
+    char eta[32] = "";
+    if (b->eta && done > 0 && done < total) {
+        double left = (now_s() - b->t0) / (double)done * (double)(total - done);
+        long s = (long)(left + 0.5);
+        if (s >= 3600)
+            snprintf(eta, sizeof eta, ", ETA %ldh%02ldm", s / 3600, s / 60 % 60);
+        else if (s >= 60)
+            snprintf(eta, sizeof eta, ", ETA %ldm%02lds", s / 60, s % 60);
+        else
+            snprintf(eta, sizeof eta, ", ETA %lds", s);
+    }
+    fprintf(stderr, "\r[%s] %zu/%zu runs%s%s", line, done, total, eta, b->eta ? "   " : "");
+    fflush(stderr);
+    b->shown = true;
+}
+
+void run_bar_clear(const run_bar *b)
+{
+    if (b->on && b->shown)
+        fprintf(stderr, "\r%*s\r", b->eta ? 79 : 72, "");
+}

@@ -36,6 +36,18 @@ typedef struct run_outcome {
 
 typedef void (*run_progress_fn)(void *ctx, size_t done, size_t total);
 
+/* The progress bar of a batch on a terminal: a run_progress_fn (ctx: a
+ * run_bar) drawing "[####....] done/total runs" on stderr, with the time left
+ * at the pace so far when `eta` is set.  Off, it draws nothing. */
+typedef struct run_bar {
+    bool on, eta, shown;
+    double t0;
+} run_bar;
+run_bar run_bar_start(bool on, bool eta);
+void run_bar_draw(void *ctx, size_t done, size_t total);
+/* Erase the bar, if one was drawn. */
+void run_bar_clear(const run_bar *b);
+
 /* Runs every job.  Returns BS_OK when the batch itself ran (individual
  * failures are in outcomes[i].rc), BS_ERR_INTERNAL when processes could not
  * be made.  `progress` (may be NULL) is called after each job ends.  A SIGINT

@@ -113,52 +113,6 @@ bs_rc swp_exec_validate(const swp_exec *x, const swp_grid *g, const size_t *whic
     return rc;
 }
 
-/* Progress on a terminal: done/total and the time left at the pace so far. */
-typedef struct bar {
-    bool on, shown;
-    double t0;
-} bar;
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static void draw_bar(void *ctx, size_t done, size_t total)
-{
-    bar *b = ctx;
-    if (!b->on)
-        return;
-    int pct = total ? (int)(100 * done / total) : 100;
-    char line[41];
-    int fill = pct * 40 / 100;
-    for (int i = 0; i < 40; i++)
-        line[i] = i < fill ? '#' : '.';
-    line[40] = '\0';
-    char eta[32] = "";
-    if (done > 0 && done < total) {
-        double left = (now_s() - b->t0) / (double)done * (double)(total - done);
-        long s = (long)(left + 0.5);
-        if (s >= 3600)
-            snprintf(eta, sizeof eta, ", ETA %ldh%02ldm", s / 3600, s / 60 % 60);
-        else if (s >= 60)
-            snprintf(eta, sizeof eta, ", ETA %ldm%02lds", s / 60, s % 60);
-        else
-            snprintf(eta, sizeof eta, ", ETA %lds", s);
-    }
-    fprintf(stderr, "\r[%s] %zu/%zu runs%s   ", line, done, total, eta);
-    fflush(stderr);
-    b->shown = true;
-}
-
-static void clear_bar(const bar *b)
-{
-    if (b->on && b->shown)
-        fprintf(stderr, "\r%*s\r", 79, "");
-}
-
 /* "hosts[0].vms[0].count=12, policy.name=mom, seed 3" for messages. */
 static void describe_job(const swp_exec *x, const swp_grid *g, size_t k, char *buf, size_t len)
 {
@@ -212,9 +166,9 @@ bs_rc swp_exec_run(const swp_exec *x, const swp_grid *g, const size_t *which, si
     }
     *ran = m;
     if (rc == BS_OK && m > 0) {
-        bar b = {.on = x->bar && isatty(STDERR_FILENO), .t0 = now_s()};
-        bs_rc brc = run_batch(jobs, m, x->parallel, out, draw_bar, &b);
-        clear_bar(&b);
+        run_bar b = run_bar_start(x->bar && isatty(STDERR_FILENO), true);
+        bs_rc brc = run_batch(jobs, m, x->parallel, out, run_bar_draw, &b);
+        run_bar_clear(&b);
         size_t finished = 0;
         for (size_t i = 0; i < m; i++)
             finished += out[i].rc == BS_OK;

@@ -263,35 +263,6 @@ static int check_scenarios(const opts *o, scen_info *info)
     return worst;
 }
 
-/* ---------------------------------------------------------------- progress */
-
-typedef struct bar {
-    bool on;
-    int shown;
-} bar;
-
-static void draw_bar(void *ctx, size_t done, size_t total)
-{
-    bar *b = ctx;
-    if (!b->on)
-        return;
-    int pct = total ? (int)(100 * done / total) : 100;
-    char line[41];
-    int fill = pct * 40 / 100;
-    for (int i = 0; i < 40; i++)
-        line[i] = i < fill ? '#' : '.';
-    line[40] = '\0';
-    fprintf(stderr, "\r[%s] %zu/%zu runs", line, done, total);
-    fflush(stderr);
-    b->shown = 1;
-}
-
-static void clear_bar(const bar *b)
-{
-    if (b->on && b->shown)
-        fprintf(stderr, "\r%*s\r", 72, "");
-}
-
 /* ---------------------------------------------------------------- files */
 
 /* Write `path` through a temporary next to it and a rename: the table in
@@ -428,9 +399,9 @@ static int run_compare(const opts *o, expr *fail_if, const cmp_key *keys, size_t
                             .plots = false};
     }
     if (rc == BS_OK) {
-        bar b = {.on = !o->quiet && isatty(STDERR_FILENO)};
-        bs_rc brc = run_batch(jobs, n, o->jobs, out, draw_bar, &b);
-        clear_bar(&b);
+        run_bar b = run_bar_start(!o->quiet && isatty(STDERR_FILENO), false);
+        bs_rc brc = run_batch(jobs, n, o->jobs, out, run_bar_draw, &b);
+        run_bar_clear(&b);
         size_t finished = 0;
         for (size_t i = 0; i < n; i++)
             finished += strcmp(out[i].message, "interrupted") != 0 || out[i].rc == BS_OK;
