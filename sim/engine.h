@@ -46,6 +46,10 @@ typedef struct eng_result {
     met_values *hosts; /* sc->n_hosts entries */
     met_values *vms;   /* sc->n_vms entries */
     size_t n_hosts, n_vms;
+    /* The run, every group, and per window the window and its groups, in
+     * summary.json's order (met_set in sim/base/metrics.h).  scopes.s[0] is
+     * the run (equal to `run`). */
+    met_set scopes;
     uint64_t events;   /* events processed */
 } eng_result;
 

@@ -37,6 +37,7 @@ typedef struct scen_balloon {
 
 typedef struct scen_vm {
     char *name;        /* instance name: web-3, node-2.web-3 */
+    size_t group;      /* index into scen.groups: its `vms:` item's name */
     size_t host;       /* index into scen.hosts */
     size_t index;      /* index into scen.vms (scenario order) */
     /* This instance's place among its `vms:` entry's instances (0-based) and
@@ -68,6 +69,27 @@ typedef struct scen_host {
     size_t first_vm, n_vms; /* its VMs are scen.vms[first_vm .. first_vm + n_vms) */
 } scen_host;
 
+/* A group: the instances of every `vms:` item with one name (cli.md,
+ * "Groups and windows"), in order of first appearance. */
+typedef struct scen_group {
+    char *name;
+    size_t n_vms;
+    size_t *vms; /* indices into scen.vms, ascending */
+} scen_group;
+
+/* A window: the union of [start + k*every, end + k*every) for k >= 0 within
+ * [warmup, duration); every == 0 means once. */
+typedef struct scen_window {
+    char *name;
+    bs_time start, end, every;
+} scen_window;
+
+/* Whether t lies in the window (before clipping to [warmup, duration)). */
+bool scen_window_contains(const scen_window *w, bs_time t);
+/* The first instant > t at which the window opens or closes, BS_TIME_NEVER
+ * when it never changes again. */
+bs_time scen_window_next_edge(const scen_window *w, bs_time t);
+
 typedef struct scen_policy {
     const pol_type *type;
     void *cfg;            /* type->configure's result (owned) */
@@ -86,6 +108,10 @@ typedef struct scen {
     size_t n_hosts;
     scen_vm *vms;      /* grouped by host, hosts in order, VMs in scenario order */
     size_t n_vms;
+    scen_group *groups;
+    size_t n_groups;
+    scen_window *windows; /* as written */
+    size_t n_windows;
     const cfg_node *sweep; /* validated `sweep:` block, NULL when absent */
     cfg_doc *doc;      /* owns the tree and every wl_spec */
     wl_spec **specs;   /* every spec made, for freeing */

@@ -32,7 +32,9 @@ static bool holds(const char *text, const met_values *v, const met_values *base)
     char err[256];
     bs_rc rc = expr_parse(text, &e, err, sizeof err);
     if (rc != BS_OK) fail_msg("'%s' did not parse: %s", text, err);
-    bool r = expr_eval(e, v, base, NULL);
+    met_scope vs, bs;
+    met_set vset = met_set_view(&vs, v), bset = base ? met_set_view(&bs, base) : (met_set){0};
+    bool r = expr_eval(e, &vset, base ? &bset : NULL, NULL);
     expr_free(e);
     return r;
 }
@@ -107,7 +109,9 @@ static void why_lists_what_tripped(void **state)
     assert_int_equal(expr_parse("guest_oom_kills>0 || stall_s>+10%", &e, err, sizeof err), BS_OK);
     char buf[512] = {0};
     FILE *f = fmemopen(buf, sizeof buf, "w");
-    assert_true(expr_eval(e, &v, &base, f));
+    met_scope vs, bs;
+    met_set vset = met_set_view(&vs, &v), bset = met_set_view(&bs, &base);
+    assert_true(expr_eval(e, &vset, &bset, f));
     fclose(f);
     assert_non_null(strstr(buf, "stall_s = 120 > 110 (baseline 100 +10%)"));
     assert_null(strstr(buf, "guest_oom_kills"));

@@ -9,6 +9,7 @@
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_statistics_double.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -121,4 +122,187 @@ void met_mean_ci95(const double *x, size_t n, double *mean, double *half_width)
     }
     double sd = gsl_stats_sd_m(x, 1, n, *mean);
     *half_width = gsl_cdf_tdist_Pinv(0.975, (double)(n - 1)) * sd / sqrt((double)n);
+}
+
+/* ------------------------------------------------------------ scoped sets */
+
+static bool same_name(const char *a, const char *b)
+{
+    if (!a || !b) return a == b;
+    return strcmp(a, b) == 0;
+}
+
+const met_values *met_set_find(const met_set *set, const char *group, const char *window)
+{
+    for (size_t i = 0; i < set->n; i++)
+        if (same_name(set->s[i].group, group) && same_name(set->s[i].window, window))
+            return &set->s[i].v;
+    return NULL;
+}
+
+met_set met_set_view(met_scope *one, const met_values *v)
+{
+    one->group = one->window = NULL;
+    one->v = *v;
+    return (met_set){one, 1};
+}
+
+static char *dup_or_null(const char *s, bool *ok)
+{
+    if (!s) return NULL;
+    char *d = strdup(s);
+    if (!d) *ok = false;
+    return d;
+}
+
+bs_rc met_set_add(met_set *set, const char *group, const char *window, const met_values *v)
+{
+    met_scope *ns = realloc(set->s, (set->n + 1) * sizeof *ns);
+    if (!ns) return BS_ERR_INTERNAL;
+    set->s = ns;
+    bool ok = true;
+    met_scope *sc = &ns[set->n];
+    sc->group = dup_or_null(group, &ok);
+    sc->window = dup_or_null(window, &ok);
+    sc->v = *v;
+    if (!ok) {
+        free(sc->group);
+        free(sc->window);
+        return BS_ERR_INTERNAL;
+    }
+    set->n++;
+    return BS_OK;
+}
+
+void met_set_free(met_set *set)
+{
+    if (!set) return;
+    for (size_t i = 0; i < set->n; i++) {
+        free(set->s[i].group);
+        free(set->s[i].window);
+    }
+    free(set->s);
+    set->s = NULL;
+    set->n = 0;
+}
+
+bs_rc met_set_copy(const met_set *src, met_set *dst)
+{
+    met_set out = {0};
+    for (size_t i = 0; i < src->n; i++) {
+        if (met_set_add(&out, src->s[i].group, src->s[i].window, &src->s[i].v) != BS_OK) {
+            met_set_free(&out);
+            return BS_ERR_INTERNAL;
+        }
+    }
+    *dst = out;
+    return BS_OK;
+}
+
+/* --------------------------------------------------------------- references */
+
+bs_rc met_ref_parse(const char *text, size_t len, met_ref *out, char *err, size_t err_len)
+{
+    memset(out, 0, sizeof *out);
+    out->id = MET_COUNT;
+    const char *end = text + len;
+    const char *at = memchr(text, '@', len);
+    const char *name_end = at ? at : end;
+    const char *dot = NULL;
+    for (const char *p = text; p < name_end; p++)
+        if (*p == '.') dot = p;
+    const char *metric = dot ? dot + 1 : text;
+    size_t mlen = (size_t)(name_end - metric);
+    if ((dot && dot == text) || (at && at + 1 == end) || mlen == 0) {
+        snprintf(err, err_len, "'%.*s': expected [GROUP.]METRIC[@WINDOW]", (int)len, text);
+        return BS_ERR_INPUT;
+    }
+    char mname[64];
+    if (mlen >= sizeof mname) mlen = sizeof mname - 1;
+    memcpy(mname, metric, mlen);
+    mname[mlen] = '\0';
+    met_id id = met_find(mname);
+    if (id == MET_COUNT) {
+        snprintf(err, err_len, "unknown metric '%s'", mname);
+        return BS_ERR_INPUT;
+    }
+    out->id = id;
+    if (dot) {
+        out->group = strndup(text, (size_t)(dot - text));
+        if (!out->group) return BS_ERR_INTERNAL;
+    }
+    if (at) {
+        out->window = strndup(at + 1, (size_t)(end - at - 1));
+        if (!out->window) {
+            met_ref_free(out);
+            return BS_ERR_INTERNAL;
+        }
+    }
+    return BS_OK;
+}
+
+void met_ref_free(met_ref *r)
+{
+    if (!r) return;
+    free(r->group);
+    free(r->window);
+    r->group = r->window = NULL;
+}
+
+bs_rc met_ref_copy(const met_ref *src, met_ref *dst)
+{
+    bool ok = true;
+    dst->id = src->id;
+    dst->group = dup_or_null(src->group, &ok);
+    dst->window = dup_or_null(src->window, &ok);
+    if (!ok) {
+        met_ref_free(dst);
+        return BS_ERR_INTERNAL;
+    }
+    return BS_OK;
+}
+
+void met_ref_text(const met_ref *r, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s%s%s%s%s", r->group ? r->group : "", r->group ? "." : "",
+             met_info_get(r->id)->name, r->window ? "@" : "", r->window ? r->window : "");
+}
+
+double met_ref_value(const met_ref *r, const met_set *set)
+{
+    const met_values *v = met_set_find(set, r->group, r->window);
+    if (!v || !v->present[r->id]) return NAN;
+    return v->v[r->id];
+}
+
+static bool among(const char *name, const char *const *names, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(names[i], name) == 0) return true;
+    return false;
+}
+
+static void list_names(char *buf, size_t len, const char *what, const char *const *names, size_t n)
+{
+    size_t k = (size_t)snprintf(buf, len, n ? "%s: " : "no %s", what);
+    for (size_t i = 0; i < n && k < len; i++)
+        k += (size_t)snprintf(buf + k, len - k, "%s%s", i ? ", " : "", names[i]);
+}
+
+bs_rc met_ref_check(const met_ref *r, const char *const *groups, size_t n_groups,
+                    const char *const *windows, size_t n_windows, char *err, size_t err_len)
+{
+    char text[256], names[512];
+    met_ref_text(r, text, sizeof text);
+    if (r->group && !among(r->group, groups, n_groups)) {
+        list_names(names, sizeof names, "groups", groups, n_groups);
+        snprintf(err, err_len, "unknown group '%s' in '%s' (%s)", r->group, text, names);
+        return BS_ERR_INPUT;
+    }
+    if (r->window && !among(r->window, windows, n_windows)) {
+        list_names(names, sizeof names, "windows", windows, n_windows);
+        snprintf(err, err_len, "unknown window '%s' in '%s' (%s)", r->window, text, names);
+        return BS_ERR_INPUT;
+    }
+    return BS_OK;
 }

@@ -72,4 +72,54 @@ void met_mean_ci95(const double *x, size_t n, double *mean, double *half_width);
 /* Jain's fairness index of n values: (sum x)^2 / (n * sum x^2); 1 when all 0. */
 double met_jain(const double *x, size_t n);
 
+/* Metrics of a part of a run (cli.md "Groups and windows"): a group of VMs
+ * (one `vms:` item by its name), a window of time, or both.  A NULL group or
+ * window means all of them, so the scope (NULL, NULL) is the run itself.
+ * Groups carry the VM metrics only (host_free_min_bytes,
+ * mean_host_used_fraction and overcommit_ratio are absent there).  A
+ * met_set owns its names; its order is the order of summary.json: the run,
+ * every group, then per window the window and its groups. */
+typedef struct met_scope {
+    char *group, *window;
+    met_values v;
+} met_scope;
+
+typedef struct met_set {
+    met_scope *s;
+    size_t n;
+} met_set;
+
+/* NULL when the set has no such scope. */
+const met_values *met_set_find(const met_set *set, const char *group, const char *window);
+/* A one-scope set over the run's values in `one` (nothing to free): for
+ * callers that have the run only. */
+met_set met_set_view(met_scope *one, const met_values *v);
+/* Appends a copy (names copied); BS_ERR_INTERNAL when out of memory. */
+bs_rc met_set_add(met_set *set, const char *group, const char *window, const met_values *v);
+bs_rc met_set_copy(const met_set *src, met_set *dst);
+void met_set_free(met_set *set);
+
+/* A metric name as expressions, --rank-by and --slo write it: METRIC,
+ * GROUP.METRIC, METRIC@WINDOW or GROUP.METRIC@WINDOW.  The group is what
+ * comes before the last '.', the window what follows the '@'. */
+typedef struct met_ref {
+    met_id id;
+    char *group, *window; /* NULL: all */
+} met_ref;
+
+/* Parse the `len` bytes at `text`.  BS_ERR_INPUT with a message in err when
+ * the metric is unknown or a part is empty; BS_ERR_INTERNAL out of memory. */
+bs_rc met_ref_parse(const char *text, size_t len, met_ref *out, char *err, size_t err_len);
+void met_ref_free(met_ref *r);
+bs_rc met_ref_copy(const met_ref *src, met_ref *dst);
+/* "db.stall_s@peak" */
+void met_ref_text(const met_ref *r, char *buf, size_t len);
+/* The value the name refers to in `set`, or NAN when it has none there. */
+double met_ref_value(const met_ref *r, const met_set *set);
+/* Is every group and window the reference names among these?  If not,
+ * BS_ERR_INPUT and err says "unknown group 'dbx' in 'dbx.stall_s' (groups:
+ * db, web)" or "unknown window ... (windows: peak)" / "(no windows)". */
+bs_rc met_ref_check(const met_ref *r, const char *const *groups, size_t n_groups,
+                    const char *const *windows, size_t n_windows, char *err, size_t err_len);
+
 #endif

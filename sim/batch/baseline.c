@@ -315,7 +315,9 @@ bool cmp_fail_if(const cmp_report *r, const expr *e, const cmp_report *baseline,
             char *why = NULL;
             size_t len = 0;
             FILE *m = open_memstream(&why, &len);
-            bool held = expr_eval(e, &v, bres ? &b : NULL, m);
+            met_scope vs, bs;
+            met_set vset = met_set_view(&vs, &v), bset = met_set_view(&bs, &b);
+            bool held = expr_eval(e, &vset, bres ? &bset : NULL, m);
             if (m)
                 fclose(m);
             if (held) {

@@ -26,7 +26,7 @@ struct expr {
     node_kind kind;
     expr *a, *b;
     /* N_CMP */
-    met_id metric;
+    met_ref ref;     /* [GROUP.]METRIC[@WINDOW] */
     cmp_op op;
     bool relative;   /* threshold = baseline * (1 + value) */
     double value;    /* absolute threshold in the metric's base unit, or the fraction */
@@ -108,18 +108,27 @@ static expr *parse_compare(parser *p)
 {
     skip_ws(p);
     size_t start = p->pos, n = 0;
-    while (isalnum((unsigned char)p->s[start + n]) || p->s[start + n] == '_') n++;
+    /* a name: [GROUP.]METRIC[@WINDOW]; groups may hold '-' and '.' */
+    while (isalnum((unsigned char)p->s[start + n]) || strchr("_-.@", p->s[start + n]) != NULL) {
+        if (p->s[start + n] == '\0') break;
+        n++;
+    }
     if (n == 0) {
         char f[32];
         found(p, f, sizeof f);
         fail(p, start, "expected a metric name, found %s", f);
         return NULL;
     }
-    char name[64];
+    char name[256];
     snprintf(name, sizeof name, "%.*s", (int)BS_MIN(n, sizeof name - 1), p->s + start);
-    met_id id = met_find(name);
-    if (id == MET_COUNT) {
-        fail(p, start, "unknown metric '%s' (see docs/outputs.md for the names)", name);
+    met_ref ref;
+    char rerr[192];
+    bs_rc rrc = met_ref_parse(p->s + start, n, &ref, rerr, sizeof rerr);
+    if (rrc != BS_OK) {
+        if (rrc == BS_ERR_INPUT && strstr(rerr, "unknown metric"))
+            fail(p, start, "%s (see docs/outputs.md for the names)", rerr);
+        else
+            fail(p, start, "%s", rrc == BS_ERR_INPUT ? rerr : "out of memory");
         return NULL;
     }
     p->pos = start + n;
@@ -136,6 +145,7 @@ static expr *parse_compare(parser *p)
         char f[32];
         found(p, f, sizeof f);
         fail(p, op_at, "expected a comparison (== != < <= > >=) after '%s', found %s", name, f);
+        met_ref_free(&ref);
         return NULL;
     }
     skip_ws(p);
@@ -147,11 +157,13 @@ static expr *parse_compare(parser *p)
         char f[32];
         found(p, f, sizeof f);
         fail(p, v_at, "expected a value after '%s', found %s", op_text[op], f);
+        met_ref_free(&ref);
         return NULL;
     }
     char text[64];
     if (m >= sizeof text) {
         fail(p, v_at, "value too long");
+        met_ref_free(&ref);
         return NULL;
     }
     memcpy(text, p->s + v_at, m);
@@ -159,9 +171,11 @@ static expr *parse_compare(parser *p)
     expr *e = node_new(N_CMP, NULL, NULL);
     if (!e) {
         fail(p, v_at, "out of memory");
+        met_ref_free(&ref);
         return NULL;
     }
-    e->metric = id;
+    e->ref = ref;
+    met_id id = ref.id;
     e->op = op;
     e->text = strdup(text);
     const char *why = NULL;
@@ -273,6 +287,7 @@ void expr_free(expr *e)
     if (!e) return;
     expr_free(e->a);
     expr_free(e->b);
+    met_ref_free(&e->ref);
     free(e->text);
     free(e);
 }
@@ -290,7 +305,7 @@ static bool compare(double x, cmp_op op, double y)
     return false;
 }
 
-bool expr_eval(const expr *e, const met_values *values, const met_values *baseline, FILE *why)
+bool expr_eval(const expr *e, const met_set *values, const met_set *baseline, FILE *why)
 {
     switch (e->kind) {
     case N_OR: {
@@ -307,18 +322,20 @@ bool expr_eval(const expr *e, const met_values *values, const met_values *baseli
     case N_NOT: return !expr_eval(e->a, values, baseline, NULL);
     case N_CMP: break;
     }
-    if (!values->present[e->metric]) return false;
-    double x = values->v[e->metric], threshold = e->value;
+    double x = met_ref_value(&e->ref, values), threshold = e->value, base = NAN;
+    if (isnan(x)) return false;
     if (e->relative) {
-        if (!baseline || !baseline->present[e->metric]) return false;
-        threshold = baseline->v[e->metric] * (1.0 + e->value);
+        base = baseline ? met_ref_value(&e->ref, baseline) : NAN;
+        if (isnan(base)) return false;
+        threshold = base * (1.0 + e->value);
     }
     bool held = compare(x, e->op, threshold);
     if (held && why) {
-        const char *name = met_info_get(e->metric)->name;
+        char name[256];
+        met_ref_text(&e->ref, name, sizeof name);
         if (e->relative)
             fprintf(why, "%s = %.6g %s %.6g (baseline %.6g %s)\n", name, x, op_text[e->op], threshold,
-                    baseline->v[e->metric], e->text);
+                    base, e->text);
         else
             fprintf(why, "%s = %.6g %s %s\n", name, x, op_text[e->op], e->text);
     }
@@ -339,7 +356,8 @@ static size_t collect_cmps(const expr *e, expr_cmp *out, size_t max, size_t n)
     if (e->kind != N_CMP)
         return collect_cmps(e->b, out, max, collect_cmps(e->a, out, max, n));
     if (n < max)
-        out[n] = (expr_cmp){.metric = e->metric,
+        out[n] = (expr_cmp){.metric = e->ref.id,
+                            .ref = &e->ref,
                             .op = op_text[e->op],
                             .threshold = e->value,
                             .relative = e->relative,
@@ -350,4 +368,15 @@ static size_t collect_cmps(const expr *e, expr_cmp *out, size_t max, size_t n)
 size_t expr_comparisons(const expr *e, expr_cmp *out, size_t max)
 {
     return collect_cmps(e, out, max, 0);
+}
+
+bs_rc expr_check_names(const expr *e, const char *const *groups, size_t n_groups,
+                       const char *const *windows, size_t n_windows, char *err, size_t err_len)
+{
+    if (!e) return BS_OK;
+    if (e->kind == N_CMP)
+        return met_ref_check(&e->ref, groups, n_groups, windows, n_windows, err, err_len);
+    bs_rc rc = expr_check_names(e->a, groups, n_groups, windows, n_windows, err, err_len);
+    if (rc == BS_OK) rc = expr_check_names(e->b, groups, n_groups, windows, n_windows, err, err_len);
+    return rc;
 }

@@ -30,14 +30,21 @@ void expr_free(expr *e);
 /* Does the condition hold?  `baseline` may be NULL (relative thresholds are then
  * false).  When `why` is not NULL, each comparison that held is described on
  * it, one line each: "stall_s = 123.4 > 110 (baseline 100 +10%)". */
-bool expr_eval(const expr *e, const met_values *values, const met_values *baseline, FILE *why);
+bool expr_eval(const expr *e, const met_set *values, const met_set *baseline, FILE *why);
+/* Names are [GROUP.]METRIC[@WINDOW] (cli.md, "Groups and windows"); a
+ * scope a set lacks reads as null.  Does every group and window named exist
+ * among these?  If not, BS_ERR_INPUT and err names the first unknown one and
+ * lists the names that exist (bad usage: exit 2). */
+bs_rc expr_check_names(const expr *e, const char *const *groups, size_t n_groups,
+                       const char *const *windows, size_t n_windows, char *err, size_t err_len);
 /* Whether any comparison is relative (needs --baseline). */
 bool expr_uses_baseline(const expr *e);
 
 /* One comparison of a condition, for reports that say how close values
  * are to it (plan's margins). */
 typedef struct expr_cmp {
-    met_id metric;
+    met_id metric;      /* ref->id */
+    const met_ref *ref; /* the whole name; valid while e lives */
     const char *op;     /* "==", "!=", "<", "<=", ">" or ">=" */
     double threshold;   /* absolute: in the metric's base unit (s, bytes, fraction);
                          * relative: the change (+10% = 0.1) */

@@ -144,7 +144,9 @@ static bs_rc evaluate(plan *p, const int64_t *vals, size_t n)
         for (size_t s = 0; s < (size_t)p->seeds; s++) {
             const swp_run *r = &runs[s * n + i];
             ev->runs[s] = r->m;
-            ev->n_meeting += expr_eval(p->slo, &r->m, NULL, NULL);
+            met_scope one;
+            met_set set = met_set_view(&one, &r->m);
+            ev->n_meeting += expr_eval(p->slo, &set, NULL, NULL);
         }
         ev->meets = ev->n_meeting == ev->n_runs;
         if (!p->x.quiet) {
