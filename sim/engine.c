@@ -1393,6 +1393,7 @@ void eng_result_free(eng_result *res)
     if (!res) return;
     free(res->hosts);
     free(res->vms);
+    met_set_free(&res->scopes);
     memset(res, 0, sizeof *res);
 }
 
@@ -1417,6 +1418,10 @@ static bs_rc build_result(const eng *E, eng_result *res)
     for (size_t i = 0; i < sc->n_vms; i++)
         group_metrics(E, &E->vms[i], 1, NULL, 0, &res->vms[i], scratch);
     free(scratch);
+    if (met_set_add(&res->scopes, NULL, NULL, &res->run) != BS_OK) {
+        eng_result_free(res);
+        return BS_ERR_INTERNAL;
+    }
     return BS_OK;
 }
 

@@ -56,7 +56,8 @@ static void one_job_equals_the_engine(void **state)
 {
     (void)state;
     run_job job = {.scenario = TIGHT, .policy = "proportional", .has_seed = true, .seed = 2};
-    run_outcome o;
+    run_outcome o = {0};
+    run_outcome_free(&o);
     run_one(&job, &o);
     assert_int_equal(o.rc, BS_OK);
     assert_string_equal(o.message, "");
@@ -64,13 +65,20 @@ static void one_job_equals_the_engine(void **state)
     met_values want;
     direct(TIGHT, "proportional", 2, &want);
     same_values(&o.run, &want);
+    /* the run itself is the first scope */
+    assert_true(o.scopes.n >= 1);
+    assert_null(o.scopes.s[0].group);
+    assert_null(o.scopes.s[0].window);
+    same_values(&o.scopes.s[0].v, &want);
+    run_outcome_free(&o);
 }
 
 static void bad_scenario_is_input_error(void **state)
 {
     (void)state;
     run_job job = {.scenario = BAD};
-    run_outcome o;
+    run_outcome o = {0};
+    run_outcome_free(&o);
     run_one(&job, &o);
     assert_int_equal(o.rc, BS_ERR_INPUT);
     /* every error with its position, as `validate` prints them */
@@ -78,14 +86,17 @@ static void bad_scenario_is_input_error(void **state)
     assert_non_null(strstr(o.message, BAD ":8:17: hosts[0].vms[0].memory:"));
 
     job = (run_job){.scenario = TINY, .policy = "no-such-policy"};
+    run_outcome_free(&o);
     run_one(&job, &o);
     assert_int_equal(o.rc, BS_ERR_INPUT);
     assert_non_null(strstr(o.message, "no-such-policy"));
 
     job = (run_job){.scenario = "tests/data/compare/does-not-exist.yaml"};
+    run_outcome_free(&o);
     run_one(&job, &o);
     assert_int_equal(o.rc, BS_ERR_INPUT);
     assert_non_null(strstr(o.message, "does-not-exist.yaml"));
+    run_outcome_free(&o);
 }
 
 static void sets_are_applied(void **state)
@@ -94,13 +105,17 @@ static void sets_are_applied(void **state)
     /* duration=1h instead of 2h: no VM-time after the first hour */
     const char *sets[] = {"duration=1h"};
     run_job job = {.scenario = TIGHT, .policy = "static", .sets = sets, .n_sets = 1};
-    run_outcome half, full;
+    run_outcome half = {0}, full = {0};
+    run_outcome_free(&half);
     run_one(&job, &half);
     job.n_sets = 0;
+    run_outcome_free(&full);
     run_one(&job, &full);
     assert_int_equal(half.rc, BS_OK);
     assert_int_equal(full.rc, BS_OK);
     assert_true(half.events < full.events);
+    run_outcome_free(&half);
+    run_outcome_free(&full);
 }
 
 /* run_one_to_dir() on its own: a complete directory with the command line
@@ -206,7 +221,8 @@ static void full_and_summary_only_directories(void **state)
     snprintf(full, sizeof full, "%s/full", d);
     snprintf(small, sizeof small, "%s/a/b/small", d);
     run_job job = {.scenario = TINY, .has_seed = true, .seed = 4, .out_dir = full};
-    run_outcome o;
+    run_outcome o = {0};
+    run_outcome_free(&o);
     run_one(&job, &o);
     assert_int_equal(o.rc, BS_OK);
     static const char *const files[] = {"summary.json", "timeseries.csv", "hosts.csv",
@@ -226,6 +242,7 @@ static void full_and_summary_only_directories(void **state)
 
     job.out_dir = small;
     job.summary_only = true;
+    run_outcome_free(&o);
     run_one(&job, &o);
     assert_int_equal(o.rc, BS_OK);
     assert_true(th_exists(small, "summary.json"));
@@ -288,14 +305,20 @@ static void batch_order_and_parallelism(void **state)
         assert_int_equal(o4[i].rc, BS_OK);
         assert_int_equal(o1[i].events, o4[i].events);
         same_values(&o1[i].run, &o4[i].run);
+        /* the scopes came through the pipe whole */
+        assert_int_equal(o1[i].scopes.n, o4[i].scopes.n);
+        for (size_t k = 0; k < o4[i].scopes.n; k++) same_values(&o1[i].scopes.s[k].v, &o4[i].scopes.s[k].v);
         /* job i's own result, not another's */
         met_values want;
         direct(j[i].scenario, j[i].policy, j[i].seed, &want);
         same_values(&o4[i].run, &want);
     }
     /* more processes than jobs, and no jobs at all */
+    for (int i = 0; i < NJOBS; i++) run_outcome_free(&o4[i]);
     assert_int_equal(run_batch(j, 2, 64, o4, NULL, NULL), BS_OK);
     same_values(&o4[1].run, &o1[1].run);
+    for (int i = 0; i < NJOBS; i++) run_outcome_free(&o1[i]);
+    for (int i = 0; i < 2; i++) run_outcome_free(&o4[i]);
     assert_int_equal(run_batch(NULL, 0, 4, NULL, NULL, NULL), BS_OK);
 }
 
@@ -335,6 +358,7 @@ static void interrupted(int parallel)
     }
     assert_true(ok >= 1);
     assert_true(stopped >= 8 - 1 - (size_t)parallel); /* nothing new after the signal */
+    for (int i = 0; i < 8; i++) run_outcome_free(&o[i]);
     assert_int_equal(o[7].rc, BS_ERR_INTERNAL);
 }
 

@@ -3,10 +3,11 @@
  * Why it looks like this:
  * - One child process per job (fork + waitpid): a crash, a leak or an abort
  *   in one simulation cannot take the batch down, and children share nothing
- *   but the files they write.  A child sends its run_outcome back as one
- *   write() of a fixed-size struct on its own pipe; the struct is smaller than
- *   PIPE_BUF, so the write never blocks and is never torn, and the parent can
- *   read it after reaping the child.  outcomes[i] belongs to job i whatever
+ *   but the files they write.  A child sends its run_outcome back on its own
+ *   pipe: the fixed-size struct, then its scopes (groups and windows, any
+ *   number).  The parent drains every pipe whenever it looks at its children
+ *   (the read ends are non-blocking), so a child with much to say never
+ *   blocks for long, and reads the rest after reaping it.  outcomes[i] belongs to job i whatever
  *   order the children end in, so results never depend on -j.
  * - A forked child ends with _exit(): it must not return into the parent's
  *   code (it would go on running the rest of the batch), and exit() would run
@@ -50,7 +51,7 @@
 #include <time.h>
 #include <unistd.h>
 
-_Static_assert(sizeof(run_outcome) <= PIPE_BUF, "an outcome must fit one atomic pipe write");
+
 
 #define RUN_POLL_EVERY 16   /* host samples between two looks for a pending SIGINT */
 #define RUN_WAIT_MS 500     /* longest sleep between two looks at the children */
@@ -337,6 +338,8 @@ void run_one(const run_job *job, run_outcome *out)
     if (out->rc == BS_OK) {
         out->run = res.run;
         out->events = res.events;
+        out->scopes = res.scopes;
+        res.scopes = (met_set){0};
         eng_result_free(&res);
     } else if (interrupted) {
         out->rc = BS_ERR_INTERNAL;
@@ -361,9 +364,119 @@ int run_default_parallelism(void)
 
 typedef struct slot {
     pid_t pid; /* 0: free */
-    int fd;    /* read end of the child's pipe */
+    int fd;    /* read end of the child's pipe (non-blocking) */
     size_t job;
+    char *buf; /* what the child has sent so far */
+    size_t len, cap;
+    bool overflow; /* out of memory while reading: the outcome is lost */
 } slot;
+
+void run_outcome_free(run_outcome *o)
+{
+    if (o) met_set_free(&o->scopes);
+}
+
+/* The wire form of an outcome: the struct (its scopes pointer meaningless),
+ * then the number of scopes and per scope its group and window (a length,
+ * UINT32_MAX for none, and the bytes) and its values. */
+static bool put(char **buf, size_t *len, size_t *cap, const void *p, size_t n)
+{
+    if (*len + n > *cap) {
+        size_t nc = *cap ? *cap : 4096;
+        while (nc < *len + n) nc *= 2;
+        char *nb = realloc(*buf, nc);
+        if (!nb) return false;
+        *buf = nb;
+        *cap = nc;
+    }
+    memcpy(*buf + *len, p, n);
+    *len += n;
+    return true;
+}
+
+static bool put_name(char **buf, size_t *len, size_t *cap, const char *name)
+{
+    uint32_t n = name ? (uint32_t)strlen(name) : UINT32_MAX;
+    return put(buf, len, cap, &n, sizeof n) && (!name || put(buf, len, cap, name, n));
+}
+
+static bool encode_outcome(const run_outcome *o, char **buf, size_t *len)
+{
+    size_t cap = 0;
+    *buf = NULL;
+    *len = 0;
+    uint32_t n = (uint32_t)o->scopes.n;
+    bool ok = put(buf, len, &cap, o, sizeof *o) && put(buf, len, &cap, &n, sizeof n);
+    for (size_t i = 0; ok && i < o->scopes.n; i++) {
+        const met_scope *sc = &o->scopes.s[i];
+        ok = put_name(buf, len, &cap, sc->group) && put_name(buf, len, &cap, sc->window) &&
+             put(buf, len, &cap, &sc->v, sizeof sc->v);
+    }
+    if (!ok) {
+        free(*buf);
+        *buf = NULL;
+    }
+    return ok;
+}
+
+static bool take(const char *buf, size_t len, size_t *at, void *p, size_t n)
+{
+    if (len - *at < n) return false;
+    memcpy(p, buf + *at, n);
+    *at += n;
+    return true;
+}
+
+static bool take_name(const char *buf, size_t len, size_t *at, char *name, size_t cap, bool *none)
+{
+    uint32_t n;
+    if (!take(buf, len, at, &n, sizeof n)) return false;
+    *none = n == UINT32_MAX;
+    if (*none) return true;
+    if (n >= cap || len - *at < n) return false;
+    memcpy(name, buf + *at, n);
+    name[n] = '\0';
+    *at += n;
+    return true;
+}
+
+/* false: truncated or malformed (the outcome is then lost). */
+static bool decode_outcome(const char *buf, size_t len, run_outcome *out)
+{
+    size_t at = 0;
+    uint32_t n;
+    if (!take(buf, len, &at, out, sizeof *out)) return false;
+    out->scopes = (met_set){0};
+    if (!take(buf, len, &at, &n, sizeof n)) return false;
+    for (uint32_t i = 0; i < n; i++) {
+        char g[4096], w[4096];
+        bool g_none, w_none;
+        met_values v;
+        if (!take_name(buf, len, &at, g, sizeof g, &g_none) ||
+            !take_name(buf, len, &at, w, sizeof w, &w_none) || !take(buf, len, &at, &v, sizeof v) ||
+            met_set_add(&out->scopes, g_none ? NULL : g, w_none ? NULL : w, &v) != BS_OK) {
+            met_set_free(&out->scopes);
+            return false;
+        }
+    }
+    return at == len;
+}
+
+/* Read what the child has written so far. */
+static void drain_pipe(slot *s)
+{
+    for (;;) {
+        char chunk[16384];
+        ssize_t k = read(s->fd, chunk, sizeof chunk);
+        if (k > 0) {
+            if (!s->overflow && !put(&s->buf, &s->len, &s->cap, chunk, (size_t)k)) s->overflow = true;
+        } else if (k < 0 && errno == EINTR) {
+            continue;
+        } else {
+            return; /* end of file, or nothing more now (EAGAIN) */
+        }
+    }
+}
 
 /* Read the child's outcome after it ended; decide what its status means.
  * Returns whether the run was interrupted (it then stays unfinished). */
@@ -371,27 +484,30 @@ static bool collect(slot *s, int status, run_outcome *out, bool we_killed)
 {
     bool interrupted = false;
     run_outcome got;
-    size_t have = 0;
-    while (have < sizeof got) {
-        ssize_t k = read(s->fd, (char *)&got + have, sizeof got - have);
-        if (k > 0)
-            have += (size_t)k;
-        else if (k == 0 || errno != EINTR)
-            break;
-    }
+    /* the child has ended: what is left in the pipe is all there is */
+    int fl = fcntl(s->fd, F_GETFL);
+    if (fl >= 0) fcntl(s->fd, F_SETFL, fl & ~O_NONBLOCK);
+    drain_pipe(s);
     close(s->fd);
+    bool whole = !s->overflow && decode_outcome(s->buf, s->len, &got);
+    free(s->buf);
+    s->buf = NULL;
+    s->len = s->cap = 0;
+    s->overflow = false;
     int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
     if (sig == SIGINT || sig == SIGTERM || (sig == SIGKILL && we_killed)) {
         memset(out, 0, sizeof *out);
         out->rc = BS_ERR_INTERNAL;
         set_message(out, "%s", interrupted_msg);
         interrupted = true;
-    } else if (have == sizeof got && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+        if (whole) run_outcome_free(&got);
+    } else if (whole && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
         *out = got;
         out->message[sizeof out->message - 1] = '\0';
         if (out->rc == BS_ERR_INTERNAL && strcmp(out->message, interrupted_msg) == 0)
             interrupted = true;
     } else {
+        if (whole) run_outcome_free(&got);
         memset(out, 0, sizeof *out);
         out->rc = BS_ERR_INTERNAL;
         if (WIFSIGNALED(status))
@@ -431,9 +547,11 @@ static bool start(slot *s, size_t j, const run_job *job, const sigset_t *child_m
         sigprocmask(SIG_SETMASK, child_mask, NULL); /* SIGINT stays blocked: polled */
         run_outcome o;
         run_one(job, &o);
-        size_t done = 0;
-        while (done < sizeof o) {
-            ssize_t k = write(fds[1], (const char *)&o + done, sizeof o - done);
+        char *wire;
+        size_t len, done = 0;
+        if (!encode_outcome(&o, &wire, &len)) _exit(3);
+        while (done < len) {
+            ssize_t k = write(fds[1], wire + done, len - done);
             if (k > 0)
                 done += (size_t)k;
             else if (errno != EINTR)
@@ -442,6 +560,10 @@ static bool start(slot *s, size_t j, const run_job *job, const sigset_t *child_m
         _exit(0); /* see the top of the file: a child must not return */
     }
     close(fds[1]);
+    fcntl(fds[0], F_SETFL, fcntl(fds[0], F_GETFL) | O_NONBLOCK);
+#ifdef F_SETPIPE_SZ
+    fcntl(fds[0], F_SETPIPE_SZ, 1 << 20); /* best effort: room for many scopes */
+#endif
     *s = (slot){.pid = pid, .fd = fds[0], .job = j};
     return true;
 }
@@ -527,6 +649,8 @@ static bs_rc batch_forked(const run_job *jobs, size_t n, int parallel, run_outco
                     kill(slots[k].pid, interrupted ? SIGKILL : SIGINT);
             interrupted = true;
         }
+        for (size_t k = 0; k < width; k++)
+            if (slots[k].pid != 0) drain_pipe(&slots[k]);
         for (size_t k = 0; k < width; k++) {
             if (slots[k].pid == 0)
                 continue;
@@ -537,6 +661,7 @@ static bs_rc batch_forked(const run_job *jobs, size_t n, int parallel, run_outco
             size_t j = slots[k].job;
             if (r < 0) { /* cannot happen for our own child; count it as lost */
                 close(slots[k].fd);
+                free(slots[k].buf);
                 slots[k] = (slot){.pid = 0, .fd = -1};
                 memset(&outcomes[j], 0, sizeof outcomes[j]);
                 outcomes[j].rc = BS_ERR_INTERNAL;

@@ -6,7 +6,7 @@
  * run cannot take the others down, and nothing is shared), and fills
  * outcomes[i] for job i whatever order they finish in, so results never depend
  * on -j.  parallel == 1 runs the jobs one after the other in this process.
- * Children report their run-level metrics through a pipe. */
+ * Children report their metrics (run and scopes) through a pipe. */
 #ifndef BS_RUNNER_H
 #define BS_RUNNER_H
 
@@ -30,6 +30,7 @@ typedef struct run_job {
 typedef struct run_outcome {
     bs_rc rc;                   /* BS_OK, BS_ERR_INPUT (bad scenario...), BS_ERR_INTERNAL */
     met_values run;             /* run-level metrics (valid when rc == BS_OK) */
+    met_set scopes;             /* every scope (eng_result.scopes); run_outcome_free() */
     uint64_t events;
     char message[1024];         /* the errors, on failure (truncated) */
 } run_outcome;
@@ -56,6 +57,9 @@ void run_bar_clear(const run_bar *b);
  * BS_ERR_INTERNAL and message "interrupted". */
 bs_rc run_batch(const run_job *jobs, size_t n, int parallel, run_outcome *outcomes,
                 run_progress_fn progress, void *ctx);
+/* Frees what an outcome owns (its scopes); the struct itself stays. */
+void run_outcome_free(run_outcome *o);
+
 /* One job in this process (what each child does). */
 void run_one(const run_job *job, run_outcome *out);
 /* How run_one_to_dir() differs between `run` and a batch job: who speaks

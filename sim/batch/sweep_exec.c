@@ -194,6 +194,8 @@ bs_rc swp_exec_run(const swp_exec *x, const swp_grid *g, const size_t *which, si
         swp_job_free(&jobs[i]);
     free(jobs);
     free(job_of);
+    if (out)
+        for (size_t i = 0; i < n; i++) run_outcome_free(&out[i]);
     free(out);
     free(sets);
     return rc;

@@ -478,6 +478,8 @@ static int run_compare(const opts *o, expr *fail_if, const cmp_key *keys, size_t
     cmp_report_free(base);
     free(names);
     free(vals);
+    if (out)
+        for (size_t i = 0; i < n; i++) run_outcome_free(&out[i]);
     free(out);
     free(jobs);
     free(seeds);
