@@ -734,7 +734,7 @@ static void test_all_errors_in_one_pass(void **state) {
                      BS_ERR_INPUT);
     expect_error(f, "1:11: duration: expected a duration above 0, such as 24h, found '0'");
     expect_error(f, "2:1: sead: unknown key 'sead' (expected one of: name, description, duration, seed, warmup, "
-                    "sample_interval, policy, hosts, host, vm_defaults, include, sweep)");
+                    "sample_interval, policy, hosts, host, vm_defaults, include, sweep, windows)");
     expect_error(f, "6:52: hosts[0].vms[0].balloon.enabled: expected true or false, found 'no'");
     expect_error(f, "7:27: hosts[0].vms[1].memory: expected a size such as 4GiB, found 'x'");
     expect_error(f, "8:13: hosts[1].memory: expected a size that is not negative, such as 4GiB, found '-1'");
