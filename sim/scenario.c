@@ -1287,14 +1287,18 @@ static void read_windows(loader *L, cfg_node *root) {
             ok = false;
         }
         if (rn == BS_OK && ok) {
-            for (size_t j = 0; j < sc->n_windows; j++)
-                if (strcmp(sc->windows[j].name, name) == 0) {
+            for (size_t j = 0; j < i; j++) {
+                const cfg_node *prev = seq->entries[j].val;
+                const cfg_node *pn = prev->kind == CFG_MAP ? cfg_map_get(prev, "name") : NULL;
+                if (pn && pn->kind == CFG_SCALAR && pn->value && strcmp(pn->value, name) == 0) {
                     cfg_path_key(kp, ip, "name");
                     cfg_error(cx, cfg_map_get(it, "name"), kp, "window '%s' is defined twice (also windows[%zu])",
                               name, j);
                     L->bad = true;
                     ok = false;
+                    break;
                 }
+            }
             for (size_t g = 0; g < sc->n_groups; g++)
                 if (strcmp(sc->groups[g].name, name) == 0) {
                     cfg_path_key(kp, ip, "name");
