@@ -422,6 +422,22 @@ static void vm_begin(eng *E, vm_run *vm, bs_time t);
 static void vm_end(eng *E, vm_run *vm, bs_time t);
 static void vm_host_kill(eng *E, vm_run *vm, bs_time t);
 
+/* A VM's actual size and host-resident memory at instant t, between its
+ * events (its piece is linear from t0): what anything outside the VM's own
+ * events must read instead of the A and H of its last update. */
+static double vm_A_at(const vm_run *vm, bs_time t)
+{
+    if (!vm->on) return 0;
+    return BS_MAX(0.0, vm->A + vm->a_rate * (double)(t - vm->t0));
+}
+
+static double vm_H_at(const vm_run *vm, bs_time t)
+{
+    if (!vm->on) return 0;
+    if (vm->h_rate == 0 && vm->a_rate == 0) return vm->H;
+    return BS_MAX(0.0, BS_MIN(vm_A_at(vm, t), vm->H + vm->h_rate * (double)(t - vm->t0)));
+}
+
 /* A jump of the host's swap at instant t, into the windows holding t. */
 static void win_host_swap(eng *E, host_run *h, bs_time t, double pages)
 {
@@ -437,13 +453,20 @@ static void host_check(eng *E, host_run *h, bs_time t)
     for (;;) {
         double X = host_X(h, h->SH);
         if (X <= (double)h->cfg->swap + EPS) break;
+        /* the largest H at this instant (model.md), not as of each VM's
+         * last event: a deflating balloon raises H between events */
         vm_run *victim = NULL;
+        double victim_H = 0;
         for (size_t i = 0; i < h->n; i++) {
             vm_run *vm = &h->vms[i];
             if (!vm->on) continue;
-            if (!victim || vm->H > victim->H + EPS) victim = vm;
+            double H = vm_H_at(vm, t);
+            if (!victim || H > victim_H + EPS) {
+                victim = vm;
+                victim_H = H;
+            }
         }
-        if (!victim || victim->H <= 0) break;
+        if (!victim || victim_H <= 0) break;
         vm_host_kill(E, victim, t);
     }
     double X = host_X(h, h->SH);
@@ -1167,10 +1190,7 @@ static void on_stats(eng *E, host_run *h, bs_time t)
         vm_run *vm = &h->vms[i];
         if (!vm->on) continue;
         /* re-sum H now and then, so that rounding never accumulates */
-        double dt_ns = (double)(t - vm->t0);
-        SH += vm->a_rate == 0 ? vm->H
-                              : BS_MAX(0.0, BS_MIN(vm->A + vm->a_rate * dt_ns,
-                                                   vm->H + vm->h_rate * dt_ns));
+        SH += vm_H_at(vm, t);
         pol_vm_view *v = &h->views[n];
         bool same = h->view_src[n] == vm;
         h->view_src[n] = vm;
@@ -1185,7 +1205,7 @@ static void on_stats(eng *E, host_run *h, bs_time t)
             v->swap_in = v->swap_out = v->major_faults = 0;
             continue;
         }
-        double A = BS_MAX(0.0, vm->A + vm->a_rate * dt_ns);
+        double A = vm_A_at(vm, t);
         double so, si, faults;
         vm_peek_counters(vm, t, &so, &si, &faults);
         vm_view(vm, same, A, so, si, faults, v);
@@ -1361,9 +1381,7 @@ static void take_sample(eng *E, bs_time t)
         double resident_sum = 0;
         for (size_t i = 0; i < h->n && !E->rc; i++) {
             vm_run *vm = &h->vms[i];
-            double vdt = (double)(t - vm->t0);
-            double A = vm->on ? BS_MAX(0.0, vm->A + vm->a_rate * vdt) : 0;
-            double H = vm->on ? BS_MAX(0.0, BS_MIN(A, vm->H + vm->h_rate * vdt)) : 0;
+            double A = vm_A_at(vm, t), H = vm_H_at(vm, t);
             double D = vm->on ? (double)vm->D : 0;
             double ws = BS_MIN(D, A), C = BS_MIN((double)vm->K, A - ws);
             if (!vm->on) C = 0;

@@ -259,6 +259,36 @@ static void host_overcommit_swaps_then_oom_kills_largest(void **state)
     scen_free(sc);
 }
 
+/* model.md: the host OOM killer kills the VM with the largest H *at that
+ * instant*.  A deflating balloon raises `big`'s H between its events (no
+ * event of its own from the start of the move to the kill), so a choice by
+ * each VM's H as of its last event would kill the small fixed reservation. */
+static void host_oom_victim_is_chosen_by_h_at_that_instant(void **state)
+{
+    (void)state;
+    scen *sc = th_load("duration: 10m\n"
+                       "policy: {name: scripted, params: {targets: [{at: 10s, vm: big, target: 12GiB}]}}\n"
+                       "hosts: [{memory: 10GiB, swap: 0, vms: [\n"
+                       "  {name: db, memory: 3GiB, balloon: {enabled: false}, restart_delay: 1h,\n"
+                       "   workload: {type: constant, size: 3GiB}},\n"
+                       "  {name: big, memory: 12GiB, start_memory: 2GiB, swap: 8GiB, restart_delay: 1h,\n"
+                       "   balloon: {latency: 0s, deflate_rate: 100MiB/s},\n"
+                       "   workload: {type: constant, size: 8GiB}}]}]\n");
+    th_capture cap;
+    eng_result res;
+    th_run(sc, &cap, &res);
+    assert_int_equal(th_find_events(&cap, "db", "host_oom", NULL, 0), 0);
+    const eng_event *k = one_event(&cap, "big", "host_oom");
+    /* no host swap: X > 0 once 3 GiB + H(big) > 10 GiB: H(big) = A = 7 GiB,
+     * reached 5 GiB / 100 MiB/s after 10 s (the crossing is 1 ns past it) */
+    double want = 10.0 + 5.0 * 1024 / 100;
+    assert_true(fabs(bs_time_to_s(k->t) - want) < 1e-6);
+    assert_true(fabs((double)k->value - 7.0 * TH_GIB) < 1.0 * 1024 * 1024);
+    eng_result_free(&res);
+    th_capture_free(&cap);
+    scen_free(sc);
+}
+
 static void stuck_driver_ignores_targets_until_window_ends(void **state)
 {
     (void)state;
@@ -858,6 +888,7 @@ int main(void)
         cmocka_unit_test(guest_oom_kills_and_restarts),
         cmocka_unit_test(deflate_on_oom_gives_pages_back),
         cmocka_unit_test(host_overcommit_swaps_then_oom_kills_largest),
+        cmocka_unit_test(host_oom_victim_is_chosen_by_h_at_that_instant),
         cmocka_unit_test(stuck_driver_ignores_targets_until_window_ends),
         cmocka_unit_test(newer_target_redirects_moving_driver_without_latency),
         cmocka_unit_test(disabled_balloon_keeps_full_memory),
