@@ -28,6 +28,8 @@
 
 #include "sim/batch/baseline.h"
 #include "sim/batch/compare.h"
+#include "plots/compare_plot.h"
+#include "plots/plot.h"
 #include "tests/helpers.h"
 
 #define TIGHT "tests/data/compare/tight.yaml"
@@ -1031,6 +1033,59 @@ static void one_group_no_group_table(void **state)
     cmp_report_free(r);
 }
 
+/* Two groups: SCENARIO-groups.gp with a cluster per policy (db's kills in
+ * static's row) and gnuplot draws it; one group: no such script. */
+static void group_bars_script(void **state)
+{
+    (void)state;
+    cmp_report *r = grouped(NULL, 0);
+    char *d = th_make_tmpdir("compare");
+    cmp_plot_scen ps = {.duration = 3600 * BS_NS_PER_S, .warmup = 0};
+    assert_int_equal(cmp_plot_write(d, r, &ps), BS_OK);
+    char *pdir = th_path(d, "plots");
+    char *g = th_slurp(pdir, "vps-groups.gp");
+    assert_non_null(g);
+    assert_non_null(strstr(g, "\nscenario = 'vps'\n$data << EOD\n\"static\" "));
+    assert_non_null(strstr(g, "\nnp = 3\nnseeds = 2\nnm = 7\nng = 2\n"));
+    assert_non_null(strstr(g, "\narray gname[2] = ['db', 'web']\n"));
+    /* static's row: guest_oom_kills db, web, then host_oom_kills db = 865 */
+    assert_non_null(strstr(g, "\n\"static\" 0 0 0 0 865 0 0 0 "));
+    const char *tmpl = strstr(g, "# Template compare-groups.gp");
+    assert_non_null(tmpl);
+    free(g);
+    bool skipped = false;
+    assert_int_equal(plot_render(d, &skipped), BS_OK);
+    if (!skipped) {
+        char *png = th_path(pdir, "vps-groups.png");
+        struct stat st;
+        assert_int_equal(stat(png, &st), 0);
+        assert_true(st.st_size > 1000);
+        free(png);
+    }
+    cmp_report_free(r);
+    if (getenv("KEEP_GROUPS_PLOT"))
+        fprintf(stderr, "kept %s\n", d);
+    else
+        th_rm_rf(d);
+    free(d);
+    free(pdir);
+
+    r = report_of(1, (const char *const[]){"p"}, NULL, 0);
+    assert_int_equal(cmp_result_add_scope(&r->scenarios[0].results[0], "app", NULL, NULL), BS_OK);
+    d = th_make_tmpdir("compare");
+    pdir = th_path(d, "plots");
+    assert_int_equal(cmp_plot_write(d, r, &ps), BS_OK);
+    char *none = th_path(pdir, "s-groups.gp"), *metrics = th_path(pdir, "s-metrics.gp");
+    assert_int_equal(access(none, F_OK), -1);
+    assert_int_equal(access(metrics, F_OK), 0);
+    free(none);
+    free(metrics);
+    cmp_report_free(r);
+    th_rm_rf(d);
+    free(d);
+    free(pdir);
+}
+
 /* ------------------------------------------------------------------ */
 /* the command                                                         */
 
@@ -1280,6 +1335,7 @@ int main(void)
         cmocka_unit_test(scopes_ranked_by_the_same_keys),
         cmocka_unit_test(by_group_tables),
         cmocka_unit_test(one_group_no_group_table),
+        cmocka_unit_test(group_bars_script),
     };
     const struct CMUnitTest cmd[] = {
         cmocka_unit_test(exit_codes_and_messages),
