@@ -35,6 +35,7 @@
 #define TIGHT "tests/data/compare/tight.yaml"
 #define ROOMY "tests/data/compare/roomy.yaml"
 #define BADSC "tests/data/compare/bad.yaml"
+#define TENANTS "tests/data/compare/tenants.yaml"
 #define GOLDEN "tests/golden-compare"
 
 static char bin[PATH_MAX];
@@ -1303,6 +1304,162 @@ static void baseline_gate(void **state)
     free(base);
 }
 
+/* The groups (db, web) and the window (peak) of tests/data/compare/tenants.yaml
+ * through the command: scoped --fail-if and --rank-by, bad names, --by
+ * group, and a baseline with and without the group. */
+static void groups_and_windows_end_to_end(void **state)
+{
+    (void)state;
+    char *d = th_make_tmpdir("compare"), *out = th_path(d, "out"), *base = th_path(d, "base.json");
+    /* unknown names: exit 2, nothing made, the names that exist listed */
+    th_proc p = RUN("compare", TENANTS, "-p", "static", "-o", out, "-q", "--fail-if",
+                    "dbx.host_oom_kills>0");
+    assert_int_equal(p.code, 2);
+    assert_non_null(strstr(p.err, "unknown group 'dbx' in 'dbx.host_oom_kills' (groups: db, web)"));
+    assert_int_equal(access(out, F_OK), -1);
+    th_proc_free(&p);
+    p = RUN("compare", TENANTS, "-p", "static", "-o", out, "-q", "--rank-by", "stall_s@night");
+    assert_int_equal(p.code, 2);
+    assert_non_null(strstr(p.err, "unknown window 'night' in 'stall_s@night' (windows: peak)"));
+    assert_int_equal(access(out, F_OK), -1);
+    th_proc_free(&p);
+    /* names are checked against the union of the scenarios' names: app is
+     * tight's group, db the tenants' one */
+    p = RUN("compare", TIGHT, "-p", "static", "-o", out, "-q", "--fail-if", "db.stall_s>0");
+    assert_int_equal(p.code, 2);
+    assert_non_null(strstr(p.err, "unknown group 'db' in 'db.stall_s' (groups: app)"));
+    th_proc_free(&p);
+    p = RUN("compare", TIGHT, TENANTS, "-p", "static,proportional", "--seeds", "2", "-o", out,
+            "--no-plots", "-q", "--fail-if", "db.host_oom_kills>0 || app.stall_s@peak>0",
+            "--save-baseline", base);
+    assert_int_equal(p.code, 1);
+    /* the database is killed under static only; tight has neither db nor
+     * a peak window, so nothing trips there */
+    assert_non_null(strstr(p.err, "fail-if: tenants / static: db.host_oom_kills = "));
+    assert_null(strstr(p.err, "tenants / proportional"));
+    assert_null(strstr(p.err, "fail-if: tight"));
+    /* the text table shows the groups and the window */
+    assert_non_null(strstr(p.out, "\ntenants \xe2\x80\x94 per group\npolicy        group  "));
+    assert_non_null(strstr(p.out, "\ntenants \xe2\x80\x94 per window\npolicy        window  "));
+    assert_null(strstr(p.out, "tight \xe2\x80\x94 per group")); /* one group: none */
+    th_proc_free(&p);
+
+    /* the json has them, and the saved baseline is that json */
+    char *json = th_slurp(out, "compare.json"), *saved = th_read_file(base);
+    assert_non_null(json);
+    assert_string_equal(json, saved);
+    assert_non_null(strstr(json, "\"name\": \"db\""));
+    assert_non_null(strstr(json, "\"name\": \"peak\""));
+    free(saved);
+    cfg_errs errs = {0};
+    cmp_report *b = NULL;
+    assert_int_equal(cmp_load(base, &errs, &b), BS_OK);
+    char *again = written(b, CMP_JSON);
+    assert_string_equal(json, again); /* write, load, write with real scopes */
+    free(again);
+    free(json);
+    const cmp_scenario *tsc = cmp_find_scenario(b, "tenants");
+    assert_non_null(tsc);
+    const cmp_result *st = cmp_find_result(tsc, "static");
+    const tab_cell *db = cmp_cells_of(st, "db", NULL), *run = st->m;
+    const tab_cell *web = cmp_cells_of(st, "web", NULL);
+    assert_non_null(db);
+    assert_non_null(web);
+    assert_true(db[MET_HOST_OOM_KILLS].mean > 0);
+    /* group counts add up to the run's (cli.md), seed by seed, so the means too */
+    assert_float_equal(db[MET_HOST_OOM_KILLS].mean + web[MET_HOST_OOM_KILLS].mean,
+                       run[MET_HOST_OOM_KILLS].mean, 1e-9);
+    assert_non_null(cmp_cells_of(st, "db", "peak"));
+
+    /* against itself: db.downtime_s did not grow */
+    p = RUN("compare", TENANTS, "-p", "static,proportional", "--seeds", "2", "-o", out,
+            "--no-plots", "-q", "--baseline", base, "--fail-if", "db.downtime_s>+0%");
+    assert_int_equal(p.code, 0);
+    assert_string_equal(p.err, "");
+    th_proc_free(&p);
+
+    /* against a baseline where the database was down half as long: tripped */
+    cmp_result *bst = (cmp_result *)st;
+    tab_cell *bdb = (tab_cell *)cmp_cells_of(bst, "db", NULL);
+    double was = bdb[MET_DOWNTIME_S].mean;
+    assert_true(was > 0);
+    bdb[MET_DOWNTIME_S].mean = was / 2;
+    char *half = written(b, CMP_JSON);
+    write_text(base, half);
+    free(half);
+    p = RUN("compare", TENANTS, "-p", "static,proportional", "--seeds", "2", "-o", out,
+            "--no-plots", "-q", "--baseline", base, "--fail-if", "db.downtime_s>+0%");
+    assert_int_equal(p.code, 1);
+    assert_non_null(strstr(p.err, "fail-if: tenants / static: db.downtime_s = "));
+    assert_non_null(strstr(p.err, " +0%)\n"));
+    th_proc_free(&p);
+
+    /* a baseline without groups: false, with a note (not quiet) */
+    for (size_t s = 0; s < b->n_scenarios; s++)
+        for (size_t i = 0; i < b->scenarios[s].n_results; i++) {
+            cmp_result *res = &b->scenarios[s].results[i];
+            for (size_t k = 0; k < res->n_scopes; k++) {
+                free(res->scopes[k].group);
+                free(res->scopes[k].window);
+            }
+            free(res->scopes);
+            res->scopes = NULL;
+            res->n_scopes = 0;
+        }
+    char *flat = written(b, CMP_JSON);
+    write_text(base, flat);
+    free(flat);
+    p = RUN("compare", TENANTS, "-p", "static", "--seeds", "2", "-o", out, "--no-plots",
+            "--baseline", base, "--fail-if", "db.downtime_s>-50%");
+    assert_int_equal(p.code, 0);
+    assert_non_null(strstr(p.err, "note: "));
+    assert_non_null(strstr(p.err, " has no group 'db' for tenants / static: its relative "
+                                  "conditions on it are false there\n"));
+    th_proc_free(&p);
+    cmp_report_free(b);
+    cfg_errs_free(&errs);
+
+    /* --by group: one ranked table per group on stdout and in compare.txt;
+     * json unchanged by it */
+    p = RUN("compare", TENANTS, "-p", "static,proportional", "--seeds", "2", "-o", out,
+            "--no-plots", "-q", "--by", "group", "--rank-by", "-db.fairness,stall_s");
+    assert_int_equal(p.code, 0);
+    const char *gdb = strstr(p.out, "\ntenants \xe2\x80\x94 group db\nrank  policy ");
+    const char *gweb = strstr(p.out, "\ntenants \xe2\x80\x94 group web\nrank  policy ");
+    assert_non_null(gdb);
+    assert_non_null(gweb);
+    assert_true(gdb < gweb);
+    assert_null(strstr(p.out, "scenario tenants ("));
+    assert_non_null(strstr(p.out, "Ranked by highest db.fairness, then lowest stall_s.\n"));
+    char *txt = th_slurp(out, "compare.txt");
+    assert_string_equal(txt, p.out);
+    free(txt);
+    th_proc_free(&p);
+    p = RUN("compare", TENANTS, "-p", "static", "-o", out, "-q", "--by", "policy");
+    assert_int_equal(p.code, 2);
+    assert_non_null(strstr(p.err, "bad --by 'policy' (expected: group)"));
+    th_proc_free(&p);
+
+    /* report.md: the per-group table and the group bars */
+    p = RUN("compare", TENANTS, "-p", "static,proportional", "--seeds", "2", "-o", out, "-q");
+    assert_int_equal(p.code, 0);
+    char *rep = th_slurp(out, "report.md");
+    assert_non_null(strstr(rep, "\n#### tenants \xe2\x80\x94 per group\n"));
+    assert_non_null(strstr(rep, "](plots/tenants-groups.png)\n"));
+    free(rep);
+    char *pdir = th_path(out, "plots");
+    char *gp = th_slurp(pdir, "tenants-groups.gp");
+    assert_non_null(gp);
+    assert_non_null(strstr(gp, "\narray gname[2] = ['db', 'web']\n"));
+    free(gp);
+    free(pdir);
+    th_proc_free(&p);
+    th_rm_rf(d);
+    free(d);
+    free(out);
+    free(base);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -1342,6 +1499,7 @@ int main(void)
         cmocka_unit_test(same_for_any_parallelism),
         cmocka_unit_test(formats_on_stdout_and_golden),
         cmocka_unit_test(baseline_gate),
+        cmocka_unit_test(groups_and_windows_end_to_end),
     };
     int failed = cmocka_run_group_tests_name("compare library", lib, NULL, NULL);
     failed += cmocka_run_group_tests_name("compare command", cmd, setup, NULL);
