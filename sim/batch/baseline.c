@@ -397,6 +397,11 @@ bs_rc cmp_load(const char *path, cfg_errs *errs, cmp_report **out)
 
 /* ---------------------------------------------------------------- fail-if */
 
+static bool same_name(const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
 /* A note per scope that the relative comparisons of e name and the
  * baseline's result lacks (a baseline made before groups, say): those
  * comparisons are false, as for a result the baseline lacks. */
@@ -411,14 +416,9 @@ static void scope_notes(const expr *e, const met_set *bset, const char *baseline
             met_set_find(bset, ref->group, ref->window) != NULL)
             continue;
         bool said = false; /* one note per scope */
-        for (size_t j = 0; j < i && !said; j++) {
-            const met_ref *o = cmps[j].ref;
-            said = cmps[j].relative && (o->group == ref->group ||
-                                        (o->group && ref->group && !strcmp(o->group, ref->group))) &&
-                   (o->window == ref->window ||
-                    (o->window && ref->window && !strcmp(o->window, ref->window))) &&
-                   met_set_find(bset, o->group, o->window) == NULL;
-        }
+        for (size_t j = 0; j < i && !said; j++)
+            said = cmps[j].relative && same_name(cmps[j].ref->group, ref->group) &&
+                   same_name(cmps[j].ref->window, ref->window);
         if (said)
             continue;
         char what[256];
