@@ -5,12 +5,17 @@
  * from printed tables, --rank-by parsing, ranking (ties, nulls, "higher is
  * better"), baseline round trips (exact doubles, nulls, odd names), baseline
  * errors with their position, --fail-if messages, and the four formats of a
- * fixed report against tests/golden-compare/synthetic.*.
+ * fixed report against tests/golden-compare/synthetic.*.  Groups and
+ * windows: scoped cells aggregated over seeds, their json/csv rows and round
+ * trip (tests/golden-compare/grouped*), scoped --fail-if (with a baseline
+ * that has the group and one that lacks it) and --rank-by, per-scope ranks,
+ * --by group tables and the group bars.
  *
  * Command tests run the built binary ($BALLOONSIM, else ./balloonsim) on the
  * small scenarios of tests/data/compare/: exit codes 0/1/2, byte-identical
  * reports for -j 1 and -j 4, stdout equal to the report file of each format,
- * and the reports of a fixed compare against tests/golden-compare/e2e/.
+ * and the reports of a fixed compare against tests/golden-compare/e2e/; the
+ * groups and window of tests/data/compare/tenants.yaml end to end.
  * BALLOONSIM_GOLDEN_UPDATE=1 (make golden) re-records the golden files. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -429,6 +434,18 @@ static void baseline_round_trip(void **state)
     res->m[MET_STALL_S].ci95 = 1e-300;
     res->m[MET_BALLOON_TRAFFIC_BYTES].mean = 9007199254740993.0 * 1024;
     res->m[MET_PRESSURE_FRACTION].mean = nextafter(1.0, 0.0);
+    /* scopes of one policy only, with names that need quoting and the same
+     * odd doubles: they come back exactly, in their order */
+    static const char *const sg[] = {"db \"1\"", NULL, "db \"1\""};
+    static const char *const sw[] = {NULL, "peak-\xc3\xa9", "peak-\xc3\xa9"};
+    for (size_t i = 0; i < 3; i++) {
+        cmp_cells *c = NULL;
+        assert_int_equal(cmp_result_add_scope(res, sg[i], sw[i], &c), BS_OK);
+        c->rank = 1;
+        c->runs = 3;
+        c->m[MET_STALL_S] = (tab_cell){.mean = 0.1 + 0.2 + (double)i, .ci95 = 1e-300, .n = 3};
+        c->m[MET_FAIRNESS] = (tab_cell){.mean = nextafter(1.0, 0.0), .ci95 = NAN, .n = 1};
+    }
     char *d = th_make_tmpdir("compare"), *path = th_path(d, "base.json");
     char *json = written(r, CMP_JSON);
     write_text(path, json);
@@ -450,6 +467,10 @@ static void baseline_round_trip(void **state)
     cmp_means(cmp_find_result(sc, "mom"), &m);
     assert_true(m.present[MET_STALL_S] && m.v[MET_STALL_S] == 0.1 + 0.2);
     assert_false(m.present[MET_REACH_P50]);
+    const tab_cell *gw = cmp_cells_of(cmp_find_result(sc, "mom"), "db \"1\"", "peak-\xc3\xa9");
+    assert_non_null(gw);
+    assert_true(gw[MET_STALL_S].mean == 0.1 + 0.2 + 2.0);
+    assert_null(cmp_cells_of(cmp_find_result(sc, "static"), "db \"1\"", NULL));
     free(again);
     free(json);
     cmp_report_free(back);

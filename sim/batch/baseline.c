@@ -10,7 +10,11 @@
  *   they come back exactly.
  * - --fail-if sits next to the loader because a relative threshold is only
  *   meaningful against a loaded baseline; the report module stays free of
- *   expressions. */
+ *   expressions.
+ * - The gate evaluates on a met_set of every scope's means (the run, the
+ *   groups, the windows), so GROUP.METRIC@WINDOW needs nothing here but the
+ *   set; a scope the baseline lacks reads as null there and gets a note,
+ *   as a result the baseline lacks does. */
 #include "sim/batch/baseline.h"
 
 #include <ctype.h>

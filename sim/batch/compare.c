@@ -10,7 +10,16 @@
  * - Ranking is lexicographic on criteria of means; a criterion that sums
  *   metrics ("guest_oom_kills+host_oom_kills") lets the default objective
  *   be written in the same syntax as --rank-by.  A mean that does not exist
- *   ranks last (nothing measured is not better than something measured). */
+ *   ranks last (nothing measured is not better than something measured).
+ * - Groups and windows (cli.md) are scopes of a result with the same cells
+ *   as the run, matched by name (never by position) when aggregated, and
+ *   ranked each on its own; the run keeps its cells in cmp_result.m so that
+ *   everything that only knows the run (sweep, old baselines) is unchanged.
+ *   A scenario's groups and windows are not stored apart: they are the
+ *   union over its results, so a loaded baseline needs nothing more.
+ * - json nests the scopes as summary.json does (groups; windows with their
+ *   groups) beside the run's "results", which keep their old layout, so a
+ *   baseline written before groups existed still loads. */
 #include "sim/batch/compare.h"
 #include "sim/base/text.h"
 
