@@ -134,7 +134,8 @@ typedef struct vm_run {
     wl_gen *wl, *wl_cache;
     bs_time wl_next, cache_next;
     /* host-side running values at t0 */
-    double P_at_t0, Q_at_t0, Xi_last;
+    double P_at_t0, Q_at_t0;
+    double R0_at_t0, R1_at_t0; /* the host's R0, R1 at t0 */
     double H_mark, hrate_mark; /* H and its slope when vm_begin() ran */
     evq_node ev_life, ev_restart, ev_demand, ev_driver, ev_report, ev_stuck;
     vm_acc acc;
@@ -151,6 +152,12 @@ typedef struct host_run {
     double P, Q;       /* integral of X/sum(H) dt, time with X > 0 (s) */
     bool swapping;
     double X_last;
+    /* Host swap-out shared among its VMs by their H at each increase:
+     * R0 = sum of dX / sum(H), R1 = sum of t dX / sum(H) (t in s).  A VM
+     * whose H is linear in t over its piece owns H0 dR0 + h (dR1 - t0 dR0)
+     * of it, so the VMs' shares add up to the host's swap-out exactly while
+     * each VM is integrated only at its own events. */
+    double R0, R1;
     /* policy */
     void *pol_state;
     pol_vm_view *views;
@@ -334,6 +341,13 @@ static size_t win_hits(eng *E, const vm_run *vm, bs_time t)
 
 /* ------------------------------------------------------------- host piece */
 
+static void host_book_swap(host_run *h, bs_time t, double dX, double SH)
+{
+    if (dX <= 0 || SH <= 0) return;
+    h->R0 += dX / SH;
+    h->R1 += bs_time_to_s(t) * dX / SH;
+}
+
 /* Close the host's linear piece at t: integrals of swapping and use. */
 static void host_advance(eng *E, host_run *h, bs_time t)
 {
@@ -368,6 +382,7 @@ static void host_advance(eng *E, host_run *h, bs_time t)
         double X1 = host_X(h, SH1);
         if (X1 > h->X_last) {
             h->acc.swap_out += X1 - h->X_last;
+            host_book_swap(h, t, X1 - h->X_last, SH1);
             WIN_HOST_EACH(E, h, ha) ha->swap_out += X1 - h->X_last;
         }
         h->X_last = X1;
@@ -407,6 +422,22 @@ static void vm_begin(eng *E, vm_run *vm, bs_time t);
 static void vm_end(eng *E, vm_run *vm, bs_time t);
 static void vm_host_kill(eng *E, vm_run *vm, bs_time t);
 
+/* A VM's actual size and host-resident memory at instant t, between its
+ * events (its piece is linear from t0): what anything outside the VM's own
+ * events must read instead of the A and H of its last update. */
+static double vm_A_at(const vm_run *vm, bs_time t)
+{
+    if (!vm->on) return 0;
+    return BS_MAX(0.0, vm->A + vm->a_rate * (double)(t - vm->t0));
+}
+
+static double vm_H_at(const vm_run *vm, bs_time t)
+{
+    if (!vm->on) return 0;
+    if (vm->h_rate == 0 && vm->a_rate == 0) return vm->H;
+    return BS_MAX(0.0, BS_MIN(vm_A_at(vm, t), vm->H + vm->h_rate * (double)(t - vm->t0)));
+}
+
 /* A jump of the host's swap at instant t, into the windows holding t. */
 static void win_host_swap(eng *E, host_run *h, bs_time t, double pages)
 {
@@ -422,13 +453,20 @@ static void host_check(eng *E, host_run *h, bs_time t)
     for (;;) {
         double X = host_X(h, h->SH);
         if (X <= (double)h->cfg->swap + EPS) break;
+        /* the largest H at this instant (model.md), not as of each VM's
+         * last event: a deflating balloon raises H between events */
         vm_run *victim = NULL;
+        double victim_H = 0;
         for (size_t i = 0; i < h->n; i++) {
             vm_run *vm = &h->vms[i];
             if (!vm->on) continue;
-            if (!victim || vm->H > victim->H + EPS) victim = vm;
+            double H = vm_H_at(vm, t);
+            if (!victim || H > victim_H + EPS) {
+                victim = vm;
+                victim_H = H;
+            }
         }
-        if (!victim || victim->H <= 0) break;
+        if (!victim || victim_H <= 0) break;
         vm_host_kill(E, victim, t);
     }
     double X = host_X(h, h->SH);
@@ -436,6 +474,7 @@ static void host_check(eng *E, host_run *h, bs_time t)
     if (swapping != h->swapping) {
         if (swapping && measuring(E, t)) {
             h->acc.swap_out += X;
+            host_book_swap(h, t, X, h->SH);
             win_host_swap(E, h, t, X);
         }
         h->swapping = swapping;
@@ -450,6 +489,7 @@ static void host_check(eng *E, host_run *h, bs_time t)
     } else if (swapping && X > h->X_last) {
         if (measuring(E, t)) {
             h->acc.swap_out += X - h->X_last;
+            host_book_swap(h, t, X - h->X_last, h->SH);
             win_host_swap(E, h, t, X - h->X_last);
         }
         h->X_last = X;
@@ -465,7 +505,7 @@ static void host_check(eng *E, host_run *h, bs_time t)
 /* What one piece adds to a VM's accumulators (and to each open window's). */
 typedef struct piece {
     double exist_s, up_s, down_s, stall_s, pressure_s, sat_s;
-    double swap_out, swap_in, traffic; /* pages */
+    double swap_out, swap_in, traffic, host_swap_out; /* pages */
 } piece;
 
 static void acc_add_piece(vm_acc *acc, const piece *p)
@@ -479,6 +519,7 @@ static void acc_add_piece(vm_acc *acc, const piece *p)
     acc->swap_in += p->swap_in;
     acc->pressure_s += p->pressure_s;
     acc->sat_s += p->sat_s;
+    acc->host_swap_out += p->host_swap_out;
 }
 
 static void piece_commit(eng *E, vm_run *vm, const piece *p)
@@ -488,9 +529,27 @@ static void piece_commit(eng *E, vm_run *vm, const piece *p)
     for (size_t k = 0; k < E->n_open; k++) acc_add_piece(&E->win[E->open[k]].acc[i], p);
 }
 
+/* The VM's share of the host swap-out booked since its t0, for a piece that
+ * ends at the instant it began (H is what it is now). */
+static void vm_take_swap_share(eng *E, vm_run *vm)
+{
+    host_run *h = vm->host;
+    double dR0 = h->R0 - vm->R0_at_t0;
+    vm->R0_at_t0 = h->R0;
+    vm->R1_at_t0 = h->R1;
+    if (!vm->on || dR0 <= 0) return;
+    piece pc = {.host_swap_out = vm->H * dR0};
+    piece_commit(E, vm, &pc);
+}
+
 static void vm_advance(eng *E, vm_run *vm, bs_time t)
 {
-    if (t <= vm->t0) return;
+    if (t <= vm->t0) {
+        /* a booking at this instant after the VM's last look is still its
+         * own: its H may change next */
+        if (vm->host->R0 != vm->R0_at_t0) vm_take_swap_share(E, vm);
+        return;
+    }
     host_run *h = vm->host;
     double dt_ns = (double)(t - vm->t0), dt = dt_ns / (double)BS_NS_PER_S;
     piece pc = {0};
@@ -505,6 +564,8 @@ static void vm_advance(eng *E, vm_run *vm, bs_time t)
         vm->t0 = t;
         vm->P_at_t0 = h->P;
         vm->Q_at_t0 = h->Q;
+        vm->R0_at_t0 = h->R0;
+        vm->R1_at_t0 = h->R1;
         return;
     }
     double A0 = vm->A, A1 = vm->A + vm->a_rate * dt_ns;
@@ -514,6 +575,12 @@ static void vm_advance(eng *E, vm_run *vm, bs_time t)
     pc.traffic = fabs(A1 - A0);
     pc.exist_s = dt;
     double dP = h->P - vm->P_at_t0, dQ = h->Q - vm->Q_at_t0;
+    double dR0 = h->R0 - vm->R0_at_t0;
+    if (dR0 > 0) {
+        double dR1 = h->R1 - vm->R1_at_t0, t0_s = bs_time_to_s(vm->t0);
+        double own = H0 * dR0 + vm->h_rate * (double)BS_NS_PER_S * (dR1 - t0_s * dR0);
+        pc.host_swap_out = own > 0 ? own : 0;
+    }
     if (vm->wl_down) {
         pc.down_s = dt;
         pc.stall_s = dt;
@@ -601,6 +668,8 @@ static void vm_advance(eng *E, vm_run *vm, bs_time t)
     vm->t0 = t;
     vm->P_at_t0 = h->P;
     vm->Q_at_t0 = h->Q;
+    vm->R0_at_t0 = h->R0;
+    vm->R1_at_t0 = h->R1;
 }
 
 /* Linux hv_balloon's compute_balloon_floor(): a continuous piecewise-linear
@@ -691,17 +760,6 @@ static void vm_end(eng *E, vm_run *vm, bs_time t)
         vm->episode_start = t;
     } else if (!pressured && vm->pressured) {
         episode_close(E, vm, t);
-    }
-    /* host swap-out charged to this VM: increases of X_i = X * H_i / sum(H) */
-    if (h->swapping && h->SH > 0 && vm->on) {
-        double Xi = host_X(h, h->SH) * vm->H / h->SH;
-        if (Xi > vm->Xi_last) {
-            vm->acc.host_swap_out += Xi - vm->Xi_last;
-            WIN_EACH(E, vm, t, a) a->host_swap_out += Xi - vm->Xi_last;
-        }
-        vm->Xi_last = Xi;
-    } else {
-        vm->Xi_last = 0;
     }
     /* free page reporting: backed but free guest memory returns after a delay */
     const scen_balloon *b = &vm->cfg->balloon;
@@ -1132,10 +1190,7 @@ static void on_stats(eng *E, host_run *h, bs_time t)
         vm_run *vm = &h->vms[i];
         if (!vm->on) continue;
         /* re-sum H now and then, so that rounding never accumulates */
-        double dt_ns = (double)(t - vm->t0);
-        SH += vm->a_rate == 0 ? vm->H
-                              : BS_MAX(0.0, BS_MIN(vm->A + vm->a_rate * dt_ns,
-                                                   vm->H + vm->h_rate * dt_ns));
+        SH += vm_H_at(vm, t);
         pol_vm_view *v = &h->views[n];
         bool same = h->view_src[n] == vm;
         h->view_src[n] = vm;
@@ -1150,7 +1205,7 @@ static void on_stats(eng *E, host_run *h, bs_time t)
             v->swap_in = v->swap_out = v->major_faults = 0;
             continue;
         }
-        double A = BS_MAX(0.0, vm->A + vm->a_rate * dt_ns);
+        double A = vm_A_at(vm, t);
         double so, si, faults;
         vm_peek_counters(vm, t, &so, &si, &faults);
         vm_view(vm, same, A, so, si, faults, v);
@@ -1326,9 +1381,7 @@ static void take_sample(eng *E, bs_time t)
         double resident_sum = 0;
         for (size_t i = 0; i < h->n && !E->rc; i++) {
             vm_run *vm = &h->vms[i];
-            double vdt = (double)(t - vm->t0);
-            double A = vm->on ? BS_MAX(0.0, vm->A + vm->a_rate * vdt) : 0;
-            double H = vm->on ? BS_MAX(0.0, BS_MIN(A, vm->H + vm->h_rate * vdt)) : 0;
+            double A = vm_A_at(vm, t), H = vm_H_at(vm, t);
             double D = vm->on ? (double)vm->D : 0;
             double ws = BS_MIN(D, A), C = BS_MIN((double)vm->K, A - ws);
             if (!vm->on) C = 0;

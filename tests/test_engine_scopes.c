@@ -74,6 +74,20 @@ static void groups_are_vms_items_across_hosts_and_add_up(void **state)
     assert_true(db->present[MET_FAIRNESS]);
     eng_result_free(&res);
     scen_free(sc);
+
+    /* with the host swapping: the VMs' shares of its swap-out add up too */
+    sc = th_load("duration: 24h\nseed: 3\npolicy: static\n" TWO_GROUPS);
+    assert_int_equal(eng_run(sc, NULL, &res), BS_OK);
+    assert_true(res.run.v[MET_HOST_SWAP_OUT_BYTES] > 0);
+    db = scope(&res, "db", NULL);
+    web = scope(&res, "web", NULL);
+    for (size_t k = 0; k < N_ADDITIVE; k++)
+        close_to(db->v[additive[k]] + web->v[additive[k]], res.run.v[additive[k]], met_info_get(additive[k])->name);
+    double per_vm = 0;
+    for (size_t i = 0; i < res.n_vms; i++) per_vm += res.vms[i].v[MET_HOST_SWAP_OUT_BYTES];
+    close_to(per_vm, res.run.v[MET_HOST_SWAP_OUT_BYTES], "sum of the VMs' host_swap_out_bytes");
+    eng_result_free(&res);
+    scen_free(sc);
 }
 
 static void whole_run_window_is_the_run(void **state)
