@@ -236,6 +236,23 @@ static void test_alias_bomb(void **state) {
     assert_true((double)(clock() - t0) / CLOCKS_PER_SEC < 20.0);
 }
 
+static void test_bytes_are_exact(void **state) {
+    fx *f = *state;
+    parse_ok(f, "a: 413762560\nb: 1.5KiB\nc: 100MB\nd: 4GiB\n");
+    int64_t b = 0;
+    assert_int_equal(cfg_get_bytes(&f->cx, f->root, "", "a", true, 0, &b), BS_OK);
+    assert_int_equal(b, 413762560); /* not floored to pages (413761536) */
+    assert_int_equal(cfg_get_bytes(&f->cx, f->root, "", "b", true, 0, &b), BS_OK);
+    assert_int_equal(b, 1536);
+    assert_int_equal(cfg_get_bytes(&f->cx, f->root, "", "c", true, 0, &b), BS_OK);
+    assert_int_equal(b, 100000000);
+    assert_int_equal(cfg_get_bytes(&f->cx, f->root, "", "e", false, 42, &b), BS_OK);
+    assert_int_equal(b, 42);
+    bs_pages p = 0;
+    assert_int_equal(cfg_get_size(&f->cx, f->root, "", "a", true, 0, &p), BS_OK);
+    assert_int_equal(p, 413761536 / 4096); /* sizes of the scenario are pages */
+}
+
 static void test_null_values_are_present(void **state) {
     fx *f = *state;
     parse_ok(f, "a:\nb: ~\nc: null\nd: ''\n");
@@ -611,6 +628,7 @@ int main(void) {
         T(test_unknown_alias),
         T(test_alias_bomb),
         T(test_null_values_are_present),
+        T(test_bytes_are_exact),
         T(test_parse_file_errors),
         T(test_parse_file_too_large),
         T(test_parse_file_reads),

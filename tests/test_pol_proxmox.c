@@ -619,6 +619,23 @@ static void test_e2e_shares_split_above_min(void **s) {
     scen_free(sc);
 }
 
+/* PVE keeps ballooning-target as a whole percent: 77.5 % acts as 77 %. */
+static void test_target_is_a_whole_percent(void **state) {
+    (void)state;
+    pol_vm_view v[1] = {pve_vm("a", GB(8), 1000, GB(2), GB(1), GB(1))};
+    pol_host_view h = {.name = "h", .host = SIZE_MAX, .memory = GB(10), .free = GB(5), .available = GB(5)};
+    int64_t t[3][1];
+    const char *params[3] = {"{target: 77.5%, maxchange: 10GB}", "{target: 77%, maxchange: 10GB}",
+                             "{target: 78%, maxchange: 10GB}"};
+    for (int k = 0; k < 3; k++) {
+        pve_run r = setup(params[k]);
+        decide(&r, &h, v, 1, t[k]);
+        teardown_run(&r);
+    }
+    assert_int_equal(t[0][0], t[1][0]);
+    assert_true(t[0][0] != t[2][0]);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_balloontest_status1_abtest),
@@ -644,6 +661,7 @@ int main(void) {
         cmocka_unit_test(test_unknown_param_reported),
         cmocka_unit_test(test_e2e_grows_to_target_in_steps),
         cmocka_unit_test(test_e2e_shares_split_above_min),
+        cmocka_unit_test(test_target_is_a_whole_percent),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
