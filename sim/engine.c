@@ -40,7 +40,8 @@ enum node_kind {
     K_HOST_STATS,
     K_HOST_TICK,
     K_SAMPLE,
-    K_WARMUP
+    K_WARMUP,
+    K_WINDOW
 };
 
 typedef enum drv_phase {
@@ -65,6 +66,30 @@ typedef struct vm_acc {
 } vm_acc;
 
 struct host_run;
+
+/* What a host accumulates for the run-level metrics (and per window). */
+typedef struct host_acc {
+    double used_int_s, swap_out; /* byte-pages x s of used memory; pages swapped out */
+    double free_min;             /* pages */
+} host_acc;
+
+/* A window of the scenario while the run goes (cli.md, "Groups and
+ * windows"): its own accumulators for every VM and host, filled by the same
+ * code that fills the run's while the window is open.  Integrals follow the
+ * open flag, which its edge events switch after bringing every VM and host
+ * to the edge; instant quantities (counts, jumps) and durations are placed by
+ * the time they happen or start at (win_hits), so the order of events at an
+ * edge does not matter. */
+typedef struct win_run {
+    const scen_window *cfg;
+    bool open;
+    bs_time opened_at;
+    double measured_s;  /* the window's time within [warmup, duration) */
+    vm_acc *acc;        /* per VM */
+    host_acc *hacc;     /* per host */
+    double *hist_arena; /* MET_STALL_BINS per VM, as eng.hist_arena */
+    evq_node ev_edge;
+} win_run;
 
 typedef struct vm_run {
     /* Fields read by every stats report come first, so that the O(VMs) loops
@@ -109,7 +134,8 @@ typedef struct vm_run {
     wl_gen *wl, *wl_cache;
     bs_time wl_next, cache_next;
     /* host-side running values at t0 */
-    double P_at_t0, Q_at_t0, Xi_last;
+    double P_at_t0, Q_at_t0;
+    double R0_at_t0, R1_at_t0; /* the host's R0, R1 at t0 */
     double H_mark, hrate_mark; /* H and its slope when vm_begin() ran */
     evq_node ev_life, ev_restart, ev_demand, ev_driver, ev_report, ev_stuck;
     vm_acc acc;
@@ -126,6 +152,12 @@ typedef struct host_run {
     double P, Q;       /* integral of X/sum(H) dt, time with X > 0 (s) */
     bool swapping;
     double X_last;
+    /* Host swap-out shared among its VMs by their H at each increase:
+     * R0 = sum of dX / sum(H), R1 = sum of t dX / sum(H) (t in s).  A VM
+     * whose H is linear in t over its piece owns H0 dR0 + h (dR1 - t0 dR0)
+     * of it, so the VMs' shares add up to the host's swap-out exactly while
+     * each VM is integrated only at its own events. */
+    double R0, R1;
     /* policy */
     void *pol_state;
     pol_vm_view *views;
@@ -135,9 +167,7 @@ typedef struct host_run {
     const struct vm_run **view_src; /* per view: the VM it was last filled from */
     bs_time last_report, next_tick;
     evq_node ev_cross, ev_stats, ev_tick;
-    /* metrics */
-    double used_int_s, swap_out;
-    double free_min;
+    host_acc acc; /* metrics */
 } host_run;
 
 /* A copy of a VM's workload generator running ahead of the simulation, for
@@ -165,6 +195,11 @@ typedef struct eng {
     double *hist_arena;   /* MET_STALL_BINS per VM, mapped at setup, touched on use */
     size_t hist_bytes, vms_bytes;
     pol_truth truth;
+    win_run *win;         /* sc->n_windows */
+    size_t n_win;
+    size_t *open;         /* indices of the open windows: what each piece also feeds */
+    size_t n_open;
+    vm_acc **hits;        /* scratch of win_hits(), n_win entries */
 } eng;
 
 #define EPS 1e-6 /* pages: below this, two amounts are the same */
@@ -261,21 +296,57 @@ static int stall_bin(double v)
  * untouched slices cost no memory (most VMs of a large run never stall), the
  * kernel hands out zeroed pages, and nothing is allocated while the run goes.
  * The slice is attached at the VM's first stall. */
-static void hist_add(eng *E, vm_acc *acc, int bin, double secs)
+static void hist_add(vm_acc *acc, double *slice, int bin, double secs)
 {
     if (secs <= 0) return;
     if (bin == 0) {
         acc->zero_stall_s += secs;
         return;
     }
-    if (!acc->hist) {
-        size_t i = (size_t)(BS_CONTAINER_OF(acc, vm_run, acc) - E->vms);
-        acc->hist = E->hist_arena + i * MET_STALL_BINS;
-    }
+    if (!acc->hist) acc->hist = slice;
     acc->hist[bin] += secs;
 }
 
+/* Time at a stall level: into the VM's histogram and each open window's. */
+static void stall_time(eng *E, vm_run *vm, int bin, double secs)
+{
+    size_t i = (size_t)(vm - E->vms);
+    hist_add(&vm->acc, E->hist_arena + i * MET_STALL_BINS, bin, secs);
+    for (size_t k = 0; k < E->n_open; k++) {
+        win_run *w = &E->win[E->open[k]];
+        hist_add(&w->acc[i], w->hist_arena + i * MET_STALL_BINS, bin, secs);
+    }
+}
+
+/* The accumulators of VM i in the windows that hold instant t (within
+ * [warmup, duration)), into E->hits; returns how many. */
+static size_t win_hits(eng *E, const vm_run *vm, bs_time t)
+{
+    if (E->n_win == 0 || t < E->sc->warmup) return 0;
+    size_t i = (size_t)(vm - E->vms), n = 0;
+    for (size_t w = 0; w < E->n_win; w++)
+        if (scen_window_contains(E->win[w].cfg, t)) E->hits[n++] = &E->win[w].acc[i];
+    return n;
+}
+
+/* for each vm_acc *A of VM vm's windows holding t */
+#define WIN_EACH(E, vm, t, A)                                                                   \
+    for (vm_acc *A, **A##_p = (E)->hits, **A##_end = (E)->hits + win_hits((E), (vm), (t));      \
+         A##_p < A##_end && (A = *A##_p, true); A##_p++)
+
+/* The host's accumulators in each open window. */
+#define WIN_HOST_EACH(E, h, HA)                                                                 \
+    for (size_t HA##_k = 0; HA##_k < (E)->n_open; HA##_k++)                                      \
+        for (host_acc *HA = &(E)->win[(E)->open[HA##_k]].hacc[(h)->index]; HA; HA = NULL)
+
 /* ------------------------------------------------------------- host piece */
+
+static void host_book_swap(host_run *h, bs_time t, double dX, double SH)
+{
+    if (dX <= 0 || SH <= 0) return;
+    h->R0 += dX / SH;
+    h->R1 += bs_time_to_s(t) * dX / SH;
+}
 
 /* Close the host's linear piece at t: integrals of swapping and use. */
 static void host_advance(eng *E, host_run *h, bs_time t)
@@ -287,9 +358,14 @@ static void host_advance(eng *E, host_run *h, bs_time t)
     double mem = (double)h->cfg->memory;
     double U0 = host_U(h, h->SH), U1 = host_U(h, SH1);
     double used0 = BS_MIN(U0, mem), used1 = BS_MIN(U1, mem);
-    h->used_int_s += 0.5 * (used0 + used1) * dt;
+    double used_int = 0.5 * (used0 + used1) * dt;
+    h->acc.used_int_s += used_int;
     double free_lo = mem - BS_MAX(used0, used1);
-    if (free_lo < h->free_min && measuring(E, h->t0)) h->free_min = free_lo;
+    if (free_lo < h->acc.free_min && measuring(E, h->t0)) h->acc.free_min = free_lo;
+    WIN_HOST_EACH(E, h, ha) {
+        ha->used_int_s += used_int;
+        if (free_lo < ha->free_min) ha->free_min = free_lo;
+    }
     if (h->swapping) {
         /* integral of (a + b s)/(c + d s) over the piece, s in ns */
         double a = U0 - mem, b = (1.0 - h->cfg->ksm_sharing) * h->sh, c = h->SH, d = h->sh;
@@ -304,7 +380,11 @@ static void host_advance(eng *E, host_run *h, bs_time t)
         h->P += integral_ns / (double)BS_NS_PER_S;
         h->Q += dt;
         double X1 = host_X(h, SH1);
-        if (X1 > h->X_last) h->swap_out += X1 - h->X_last;
+        if (X1 > h->X_last) {
+            h->acc.swap_out += X1 - h->X_last;
+            host_book_swap(h, t, X1 - h->X_last, SH1);
+            WIN_HOST_EACH(E, h, ha) ha->swap_out += X1 - h->X_last;
+        }
         h->X_last = X1;
     }
     h->SH = SH1;
@@ -342,6 +422,30 @@ static void vm_begin(eng *E, vm_run *vm, bs_time t);
 static void vm_end(eng *E, vm_run *vm, bs_time t);
 static void vm_host_kill(eng *E, vm_run *vm, bs_time t);
 
+/* A VM's actual size and host-resident memory at instant t, between its
+ * events (its piece is linear from t0): what anything outside the VM's own
+ * events must read instead of the A and H of its last update. */
+static double vm_A_at(const vm_run *vm, bs_time t)
+{
+    if (!vm->on) return 0;
+    return BS_MAX(0.0, vm->A + vm->a_rate * (double)(t - vm->t0));
+}
+
+static double vm_H_at(const vm_run *vm, bs_time t)
+{
+    if (!vm->on) return 0;
+    if (vm->h_rate == 0 && vm->a_rate == 0) return vm->H;
+    return BS_MAX(0.0, BS_MIN(vm_A_at(vm, t), vm->H + vm->h_rate * (double)(t - vm->t0)));
+}
+
+/* A jump of the host's swap at instant t, into the windows holding t. */
+static void win_host_swap(eng *E, host_run *h, bs_time t, double pages)
+{
+    if (E->n_win == 0 || t < E->sc->warmup) return;
+    for (size_t w = 0; w < E->n_win; w++)
+        if (scen_window_contains(E->win[w].cfg, t)) E->win[w].hacc[h->index].swap_out += pages;
+}
+
 /* After VMs changed: OOM-kill while X exceeds host swap, follow the start and
  * end of host swapping, and schedule the next threshold crossing. */
 static void host_check(eng *E, host_run *h, bs_time t)
@@ -349,19 +453,30 @@ static void host_check(eng *E, host_run *h, bs_time t)
     for (;;) {
         double X = host_X(h, h->SH);
         if (X <= (double)h->cfg->swap + EPS) break;
+        /* the largest H at this instant (model.md), not as of each VM's
+         * last event: a deflating balloon raises H between events */
         vm_run *victim = NULL;
+        double victim_H = 0;
         for (size_t i = 0; i < h->n; i++) {
             vm_run *vm = &h->vms[i];
             if (!vm->on) continue;
-            if (!victim || vm->H > victim->H + EPS) victim = vm;
+            double H = vm_H_at(vm, t);
+            if (!victim || H > victim_H + EPS) {
+                victim = vm;
+                victim_H = H;
+            }
         }
-        if (!victim || victim->H <= 0) break;
+        if (!victim || victim_H <= 0) break;
         vm_host_kill(E, victim, t);
     }
     double X = host_X(h, h->SH);
     bool swapping = X > EPS;
     if (swapping != h->swapping) {
-        if (swapping && measuring(E, t)) h->swap_out += X;
+        if (swapping && measuring(E, t)) {
+            h->acc.swap_out += X;
+            host_book_swap(h, t, X, h->SH);
+            win_host_swap(E, h, t, X);
+        }
         h->swapping = swapping;
         h->X_last = X;
         /* every VM's pressure may start or end: model-wide, so O(VMs) */
@@ -372,7 +487,11 @@ static void host_check(eng *E, host_run *h, bs_time t)
             vm_end(E, vm, t);
         }
     } else if (swapping && X > h->X_last) {
-        if (measuring(E, t)) h->swap_out += X - h->X_last;
+        if (measuring(E, t)) {
+            h->acc.swap_out += X - h->X_last;
+            host_book_swap(h, t, X - h->X_last, h->SH);
+            win_host_swap(E, h, t, X - h->X_last);
+        }
         h->X_last = X;
     } else if (swapping) {
         h->X_last = X;
@@ -383,52 +502,106 @@ static void host_check(eng *E, host_run *h, bs_time t)
 /* --------------------------------------------------------------- VM piece */
 
 /* Integrate the VM's piece [t0, t] into its accumulators and move state to t. */
+/* What one piece adds to a VM's accumulators (and to each open window's). */
+typedef struct piece {
+    double exist_s, up_s, down_s, stall_s, pressure_s, sat_s;
+    double swap_out, swap_in, traffic, host_swap_out; /* pages */
+} piece;
+
+static void acc_add_piece(vm_acc *acc, const piece *p)
+{
+    acc->traffic += p->traffic;
+    acc->exist_s += p->exist_s;
+    acc->down_s += p->down_s;
+    acc->stall_s += p->stall_s;
+    acc->up_s += p->up_s;
+    acc->swap_out += p->swap_out;
+    acc->swap_in += p->swap_in;
+    acc->pressure_s += p->pressure_s;
+    acc->sat_s += p->sat_s;
+    acc->host_swap_out += p->host_swap_out;
+}
+
+static void piece_commit(eng *E, vm_run *vm, const piece *p)
+{
+    acc_add_piece(&vm->acc, p);
+    size_t i = (size_t)(vm - E->vms);
+    for (size_t k = 0; k < E->n_open; k++) acc_add_piece(&E->win[E->open[k]].acc[i], p);
+}
+
+/* The VM's share of the host swap-out booked since its t0, for a piece that
+ * ends at the instant it began (H is what it is now). */
+static void vm_take_swap_share(eng *E, vm_run *vm)
+{
+    host_run *h = vm->host;
+    double dR0 = h->R0 - vm->R0_at_t0;
+    vm->R0_at_t0 = h->R0;
+    vm->R1_at_t0 = h->R1;
+    if (!vm->on || dR0 <= 0) return;
+    piece pc = {.host_swap_out = vm->H * dR0};
+    piece_commit(E, vm, &pc);
+}
+
 static void vm_advance(eng *E, vm_run *vm, bs_time t)
 {
-    if (t <= vm->t0) return;
+    if (t <= vm->t0) {
+        /* a booking at this instant after the VM's last look is still its
+         * own: its H may change next */
+        if (vm->host->R0 != vm->R0_at_t0) vm_take_swap_share(E, vm);
+        return;
+    }
     host_run *h = vm->host;
     double dt_ns = (double)(t - vm->t0), dt = dt_ns / (double)BS_NS_PER_S;
-    vm_acc *acc = &vm->acc;
+    piece pc = {0};
     if (vm->booting) {
-        acc->exist_s += dt;
-        acc->down_s += dt;
-        acc->stall_s += dt;
-        hist_add(E, acc, 1000, dt);
+        pc.exist_s = dt;
+        pc.down_s = dt;
+        pc.stall_s = dt;
+        stall_time(E, vm, 1000, dt);
+        piece_commit(E, vm, &pc);
     }
     if (!vm->on) {
         vm->t0 = t;
         vm->P_at_t0 = h->P;
         vm->Q_at_t0 = h->Q;
+        vm->R0_at_t0 = h->R0;
+        vm->R1_at_t0 = h->R1;
         return;
     }
     double A0 = vm->A, A1 = vm->A + vm->a_rate * dt_ns;
     double H0 = vm->H, H1 = vm->H + vm->h_rate * dt_ns;
     if (A1 < 0) A1 = 0;
     if (H1 < 0) H1 = 0;
-    acc->traffic += fabs(A1 - A0);
-    acc->exist_s += dt;
+    pc.traffic = fabs(A1 - A0);
+    pc.exist_s = dt;
     double dP = h->P - vm->P_at_t0, dQ = h->Q - vm->Q_at_t0;
+    double dR0 = h->R0 - vm->R0_at_t0;
+    if (dR0 > 0) {
+        double dR1 = h->R1 - vm->R1_at_t0, t0_s = bs_time_to_s(vm->t0);
+        double own = H0 * dR0 + vm->h_rate * (double)BS_NS_PER_S * (dR1 - t0_s * dR0);
+        pc.host_swap_out = own > 0 ? own : 0;
+    }
     if (vm->wl_down) {
-        acc->down_s += dt;
-        acc->stall_s += dt;
-        hist_add(E, acc, 1000, dt);
+        pc.down_s = dt;
+        pc.stall_s = dt;
+        stall_time(E, vm, 1000, dt);
     } else {
         const scen_vm *c = vm->cfg;
         double D = (double)vm->D;
         double S0 = BS_MAX(0.0, D - A0), S1 = BS_MAX(0.0, D - A1);
-        acc->up_s += dt;
+        pc.up_s = dt;
         if (S1 > S0) {
-            acc->swap_out += S1 - S0;
+            pc.swap_out = S1 - S0;
             vm->c_swap_out += S1 - S0;
         } else if (S0 > S1) {
-            acc->swap_in += S0 - S1;
+            pc.swap_in = S0 - S1;
             vm->c_swap_in += S0 - S1;
         }
         double Hmid = 0.5 * (H0 + H1);
         if (vm->guest_pressured)
-            acc->pressure_s += dt;
+            pc.pressure_s = dt;
         else if (Hmid > 0)
-            acc->pressure_s += BS_MIN(dQ, dt);
+            pc.pressure_s = BS_MIN(dQ, dt);
         /* stall = min(1, tau * ((S/D)^alpha * Lg + p_host * Lh)) */
         double tau = c->touch_rate, alpha = c->locality;
         double Lg = bs_time_to_s(c->swap_latency), Lh = bs_time_to_s(h->cfg->swap_latency);
@@ -440,13 +613,13 @@ static void vm_advance(eng *E, vm_run *vm, bs_time t)
             double v = BS_MIN(1.0, cst);
             stall_int = v * dt;
             fault_int = 0;
-            hist_add(E, acc, stall_bin(v), dt);
+            stall_time(E, vm, stall_bin(v), dt);
         } else if (fabs(S1 - S0) < EPS) {
             double g = k * powa(S0 / D, alpha);
             double v = BS_MIN(1.0, cst + g);
             stall_int = v * dt;
             fault_int = tau * powa(S0 / D, alpha) * dt;
-            hist_add(E, acc, stall_bin(v), dt);
+            stall_time(E, vm, stall_bin(v), dt);
         } else {
             /* S is linear in time: integrate over S instead. */
             double Slo = BS_MIN(S0, S1), Shi = BS_MAX(S0, S1), per_S = dt / (Shi - Slo);
@@ -474,26 +647,29 @@ static void vm_advance(eng *E, vm_run *vm, bs_time t)
                     if (s_edge > Shi) s_edge = Shi;
                     if (s_edge < s_prev) s_edge = s_prev;
                 }
-                hist_add(E, acc, b, (s_edge - s_prev) * per_S);
+                stall_time(E, vm, b, (s_edge - s_prev) * per_S);
                 s_prev = s_edge;
             }
         }
-        acc->stall_s += stall_int;
+        pc.stall_s = stall_int;
         vm->c_faults += fault_int;
         /* satisfaction (D - S - X_i)/D, X_i = p_host * H_i */
         if (D <= 0) {
-            acc->sat_s += dt;
+            pc.sat_s = dt;
         } else {
             double miss = 0.5 * (S0 + S1) * dt + dP * Hmid;
             double sat = dt - miss / D;
-            acc->sat_s += sat > 0 ? sat : 0;
+            pc.sat_s = sat > 0 ? sat : 0;
         }
     }
+    piece_commit(E, vm, &pc);
     vm->A = A1;
     vm->H = H1;
     vm->t0 = t;
     vm->P_at_t0 = h->P;
     vm->Q_at_t0 = h->Q;
+    vm->R0_at_t0 = h->R0;
+    vm->R1_at_t0 = h->R1;
 }
 
 /* Linux hv_balloon's compute_balloon_floor(): a continuous piecewise-linear
@@ -556,7 +732,10 @@ static void episode_close(eng *E, vm_run *vm, bs_time t)
 {
     if (!vm->pressured) return;
     vm->pressured = false;
-    if (!dur_push(&vm->acc.relief, bs_time_to_s(t - vm->episode_start))) E->rc = BS_ERR_INTERNAL;
+    double d = bs_time_to_s(t - vm->episode_start);
+    if (!dur_push(&vm->acc.relief, d)) E->rc = BS_ERR_INTERNAL;
+    WIN_EACH(E, vm, vm->episode_start, a) /* a duration belongs to the window it starts in */
+        if (!dur_push(&a->relief, d)) E->rc = BS_ERR_INTERNAL;
 }
 
 static void vm_end(eng *E, vm_run *vm, bs_time t)
@@ -582,14 +761,6 @@ static void vm_end(eng *E, vm_run *vm, bs_time t)
     } else if (!pressured && vm->pressured) {
         episode_close(E, vm, t);
     }
-    /* host swap-out charged to this VM: increases of X_i = X * H_i / sum(H) */
-    if (h->swapping && h->SH > 0 && vm->on) {
-        double Xi = host_X(h, h->SH) * vm->H / h->SH;
-        if (Xi > vm->Xi_last) vm->acc.host_swap_out += Xi - vm->Xi_last;
-        vm->Xi_last = Xi;
-    } else {
-        vm->Xi_last = 0;
-    }
     /* free page reporting: backed but free guest memory returns after a delay */
     const scen_balloon *b = &vm->cfg->balloon;
     if (b->free_page_reporting && vm->on && !vm->report_pending &&
@@ -611,8 +782,10 @@ static void vm_reached(eng *E, vm_run *vm, bs_time t)
     emit(E, t, vm, NULL, "reached", bs_pages_to_bytes(vm->T));
     if (vm->reach_open) {
         vm->reach_open = false;
-        if (!dur_push(&vm->acc.reach, bs_time_to_s(t - vm->target_set_at)))
-            E->rc = BS_ERR_INTERNAL;
+        double d = bs_time_to_s(t - vm->target_set_at);
+        if (!dur_push(&vm->acc.reach, d)) E->rc = BS_ERR_INTERNAL;
+        WIN_EACH(E, vm, vm->target_set_at, a)
+            if (!dur_push(&a->reach, d)) E->rc = BS_ERR_INTERNAL;
     }
 }
 
@@ -687,7 +860,10 @@ static void vm_wake_blocked(eng *E, vm_run *vm, bs_time t)
 
 static void vm_guest_kill(eng *E, vm_run *vm, bs_time t)
 {
-    if (measuring(E, t)) vm->acc.guest_oom++;
+    if (measuring(E, t)) {
+        vm->acc.guest_oom++;
+        WIN_EACH(E, vm, t, a) a->guest_oom++;
+    }
     emit(E, t, vm, NULL, "guest_oom", bs_pages_to_bytes(vm->D));
     episode_close(E, vm, t);
     vm->wl_down = true;
@@ -706,6 +882,7 @@ static void vm_check_oom(eng *E, vm_run *vm, bs_time t)
         double give = BS_MIN(over, (double)c->memory - vm->A);
         vm->A += give;
         vm->acc.traffic += give;
+        WIN_EACH(E, vm, t, a) a->traffic += give;
         emit(E, t, vm, NULL, "deflate_on_oom", pages_to_bytes_d(give));
         /* T is unchanged: the driver inflates again later, as the real one does */
         if (vm->phase == DRV_IDLE && (double)vm->T < vm->A - EPS) {
@@ -730,6 +907,7 @@ static void vm_apply_demand(eng *E, vm_run *vm, bs_time t, bs_pages D, bs_pages 
     double S_new = BS_MAX(0.0, (double)vm->D - vm->A);
     if (S_new > S_old) {
         vm->acc.swap_out += S_new - S_old;
+        WIN_EACH(E, vm, t, a) a->swap_out += S_new - S_old;
         vm->c_swap_out += S_new - S_old;
     }
     double R = vm_R(vm, vm->A);
@@ -781,7 +959,10 @@ static void vm_power_off(eng *E, vm_run *vm)
 static void vm_host_kill(eng *E, vm_run *vm, bs_time t)
 {
     vm_begin(E, vm, t);
-    if (measuring(E, t)) vm->acc.host_oom++;
+    if (measuring(E, t)) {
+        vm->acc.host_oom++;
+        WIN_EACH(E, vm, t, a) a->host_oom++;
+    }
     emit(E, t, vm, NULL, "host_oom", pages_to_bytes_d(vm->H));
     episode_close(E, vm, t);
     vm_power_off(E, vm);
@@ -795,7 +976,10 @@ static void vm_set_target(eng *E, vm_run *vm, bs_pages Tn, bs_time t)
     if (Tn == vm->T) return;
     vm_begin(E, vm, t);
     int dir = Tn > vm->T ? 1 : -1;
-    if (vm->last_dir != 0 && dir != vm->last_dir && measuring(E, t)) vm->acc.reversals++;
+    if (vm->last_dir != 0 && dir != vm->last_dir && measuring(E, t)) {
+        vm->acc.reversals++;
+        WIN_EACH(E, vm, t, a) a->reversals++;
+    }
     vm->last_dir = dir;
     vm->T = Tn;
     emit(E, t, vm, NULL, "target", bs_pages_to_bytes(Tn));
@@ -1006,10 +1190,7 @@ static void on_stats(eng *E, host_run *h, bs_time t)
         vm_run *vm = &h->vms[i];
         if (!vm->on) continue;
         /* re-sum H now and then, so that rounding never accumulates */
-        double dt_ns = (double)(t - vm->t0);
-        SH += vm->a_rate == 0 ? vm->H
-                              : BS_MAX(0.0, BS_MIN(vm->A + vm->a_rate * dt_ns,
-                                                   vm->H + vm->h_rate * dt_ns));
+        SH += vm_H_at(vm, t);
         pol_vm_view *v = &h->views[n];
         bool same = h->view_src[n] == vm;
         h->view_src[n] = vm;
@@ -1024,7 +1205,7 @@ static void on_stats(eng *E, host_run *h, bs_time t)
             v->swap_in = v->swap_out = v->major_faults = 0;
             continue;
         }
-        double A = BS_MAX(0.0, vm->A + vm->a_rate * dt_ns);
+        double A = vm_A_at(vm, t);
         double so, si, faults;
         vm_peek_counters(vm, t, &so, &si, &faults);
         vm_view(vm, same, A, so, si, faults, v);
@@ -1200,9 +1381,7 @@ static void take_sample(eng *E, bs_time t)
         double resident_sum = 0;
         for (size_t i = 0; i < h->n && !E->rc; i++) {
             vm_run *vm = &h->vms[i];
-            double vdt = (double)(t - vm->t0);
-            double A = vm->on ? BS_MAX(0.0, vm->A + vm->a_rate * vdt) : 0;
-            double H = vm->on ? BS_MAX(0.0, BS_MIN(A, vm->H + vm->h_rate * vdt)) : 0;
+            double A = vm_A_at(vm, t), H = vm_H_at(vm, t);
             double D = vm->on ? (double)vm->D : 0;
             double ws = BS_MIN(D, A), C = BS_MIN((double)vm->K, A - ws);
             if (!vm->on) C = 0;
@@ -1260,15 +1439,40 @@ static void acc_reset(vm_acc *acc)
     acc->relief = relief;
 }
 
+/* Which windows are open from t on; a closing one adds its time. */
+static void win_refresh_open(eng *E, bs_time t)
+{
+    E->n_open = 0;
+    for (size_t w = 0; w < E->n_win; w++) {
+        win_run *W = &E->win[w];
+        bool open = t >= E->sc->warmup && t < E->sc->duration && scen_window_contains(W->cfg, t);
+        if (open && !W->open) W->opened_at = t;
+        if (!open && W->open) W->measured_s += bs_time_to_s(t - W->opened_at);
+        W->open = open;
+        if (open) E->open[E->n_open++] = w;
+    }
+}
+
+/* A window opens or closes: every piece ends here, so that what came before
+ * and what comes after are integrated apart.  O(VMs) per edge; edges are few. */
+static void on_window(eng *E, win_run *W, bs_time t)
+{
+    for (size_t hi = 0; hi < E->sc->n_hosts; hi++) host_advance(E, &E->hosts[hi], t);
+    for (size_t i = 0; i < E->sc->n_vms; i++) vm_advance(E, &E->vms[i], t);
+    win_refresh_open(E, t);
+    bs_time next = scen_window_next_edge(W->cfg, t);
+    if (next < E->sc->duration) evq_schedule(&E->q, &W->ev_edge, next, EVQ_LIFECYCLE);
+}
+
 static void on_warmup(eng *E, bs_time t)
 {
     E->measure_from = t;
     for (size_t hi = 0; hi < E->sc->n_hosts; hi++) {
         host_run *h = &E->hosts[hi];
         host_advance(E, h, t);
-        h->used_int_s = 0;
-        h->swap_out = 0;
-        h->free_min = (double)h->cfg->memory - BS_MIN(host_U(h, h->SH), (double)h->cfg->memory);
+        h->acc.used_int_s = 0;
+        h->acc.swap_out = 0;
+        h->acc.free_min = (double)h->cfg->memory - BS_MIN(host_U(h, h->SH), (double)h->cfg->memory);
     }
     for (size_t i = 0; i < E->sc->n_vms; i++) {
         vm_run *vm = &E->vms[i];
@@ -1278,12 +1482,17 @@ static void on_warmup(eng *E, bs_time t)
         vm->reach_open = false;
         vm_end(E, vm, t);
     }
+    win_refresh_open(E, t);
 }
 
 /* ----------------------------------------------------------------- results */
 
-static void group_metrics(const eng *E, const vm_run *vms, size_t n, const host_run *hosts,
-                          size_t nh, met_values *out, double *scratch_hist)
+/* The metrics over the accumulators accs[0..n) (VMs) and, when nh > 0,
+ * hacc[0..nh) of the hosts hcfg[0..nh) measured for `measured` seconds.
+ * vm_mem: the VMs' memory (overcommit). */
+static void group_metrics(const vm_acc *const *accs, size_t n, const host_acc *const *hacc,
+                          const scen_host *const *hcfg, size_t nh, double vm_mem, double measured,
+                          met_values *out, double *scratch_hist)
 {
     memset(out, 0, sizeof *out);
     double exist = 0, up = 0, down = 0, stall = 0, pressure = 0, so = 0, si = 0, hso = 0,
@@ -1292,7 +1501,7 @@ static void group_metrics(const eng *E, const vm_run *vms, size_t n, const host_
     size_t n_reach = 0, n_relief = 0, n_exist = 0;
     memset(scratch_hist, 0, MET_STALL_BINS * sizeof *scratch_hist);
     for (size_t i = 0; i < n; i++) {
-        const vm_acc *a = &vms[i].acc;
+        const vm_acc *a = accs[i];
         exist += a->exist_s;
         up += a->up_s;
         down += a->down_s;
@@ -1338,13 +1547,13 @@ static void group_metrics(const eng *E, const vm_run *vms, size_t n, const host_
     } else {
         size_t k = 0;
         for (size_t i = 0; i < n; i++)
-            for (size_t j = 0; j < vms[i].acc.relief.n; j++) buf[k++] = vms[i].acc.relief.v[j];
+            for (size_t j = 0; j < accs[i]->relief.n; j++) buf[k++] = accs[i]->relief.v[j];
         SET(MET_RELIEF_P50, met_nearest_rank(buf, k, 0.50));
         SET(MET_RELIEF_P95, met_nearest_rank(buf, k, 0.95));
         SET(MET_RELIEF_MAX, k ? buf[k - 1] : NAN); /* sorted by the calls above */
         k = 0;
         for (size_t i = 0; i < n; i++)
-            for (size_t j = 0; j < vms[i].acc.reach.n; j++) buf[k++] = vms[i].acc.reach.v[j];
+            for (size_t j = 0; j < accs[i]->reach.n; j++) buf[k++] = accs[i]->reach.v[j];
         SET(MET_REACH_P50, met_nearest_rank(buf, k, 0.50));
         SET(MET_REACH_P95, met_nearest_rank(buf, k, 0.95));
     }
@@ -1358,7 +1567,7 @@ static void group_metrics(const eng *E, const vm_run *vms, size_t n, const host_
     if (sat) {
         size_t k = 0;
         for (size_t i = 0; i < n; i++)
-            if (vms[i].acc.exist_s > 0) sat[k++] = vms[i].acc.sat_s / vms[i].acc.exist_s;
+            if (accs[i]->exist_s > 0) sat[k++] = accs[i]->sat_s / accs[i]->exist_s;
         SET(MET_FAIRNESS, met_jain(sat, k));
         free(sat);
     } else {
@@ -1371,16 +1580,14 @@ static void group_metrics(const eng *E, const vm_run *vms, size_t n, const host_
         SET(MET_OVERCOMMIT_RATIO, NAN);
         return;
     }
-    double host_so = 0, used_int = 0, mem = 0, avail = 0, free_min = INFINITY, vm_mem = 0;
+    double host_so = 0, used_int = 0, mem = 0, avail = 0, free_min = INFINITY;
     for (size_t i = 0; i < nh; i++) {
-        host_so += hosts[i].swap_out;
-        used_int += hosts[i].used_int_s;
-        mem += (double)hosts[i].cfg->memory;
-        avail += (double)(hosts[i].cfg->memory - hosts[i].cfg->reserved);
-        if (hosts[i].free_min < free_min) free_min = hosts[i].free_min;
+        host_so += hacc[i]->swap_out;
+        used_int += hacc[i]->used_int_s;
+        mem += (double)hcfg[i]->memory;
+        avail += (double)(hcfg[i]->memory - hcfg[i]->reserved);
+        if (hacc[i]->free_min < free_min) free_min = hacc[i]->free_min;
     }
-    for (size_t i = 0; i < n; i++) vm_mem += (double)vms[i].cfg->memory;
-    double measured = bs_time_to_s(E->sc->duration - E->measure_from);
     SET(MET_HOST_SWAP_OUT_BYTES, round(host_so * page));
     SET(MET_HOST_FREE_MIN_BYTES, isinf(free_min) ? NAN : floor(free_min) * page);
     SET(MET_MEAN_HOST_USED_FRACTION, mem > 0 && measured > 0 ? used_int / (mem * measured) : NAN);
@@ -1397,32 +1604,95 @@ void eng_result_free(eng_result *res)
     memset(res, 0, sizeof *res);
 }
 
+/* Scratch of build_result: pointer arrays for one group_metrics() call. */
+typedef struct gather {
+    const vm_acc **accs;
+    const host_acc **hacc;
+    const scen_host **hcfg;
+    double *hist;
+} gather;
+
+/* The VMs `idx[0..n)` (all when idx is NULL) of accumulator array `accs`
+ * (stride bytes apart), with every host's `hacc` when hosts are wanted. */
+static void metrics_of(const eng *E, const gather *G, const void *accs, size_t stride,
+                       const size_t *idx, size_t n, const host_acc *hacc, size_t hstride, size_t nh,
+                       double measured, met_values *out)
+{
+    const scen *sc = E->sc;
+    double vm_mem = 0;
+    for (size_t k = 0; k < n; k++) {
+        size_t i = idx ? idx[k] : k;
+        G->accs[k] = (const vm_acc *)((const char *)accs + i * stride);
+        vm_mem += (double)sc->vms[i].memory;
+    }
+    for (size_t h = 0; h < nh; h++) {
+        G->hacc[h] = (const host_acc *)((const char *)hacc + h * hstride);
+        G->hcfg[h] = &sc->hosts[h];
+    }
+    group_metrics(G->accs, n, G->hacc, G->hcfg, nh, vm_mem, measured, out, G->hist);
+}
+
 static bs_rc build_result(const eng *E, eng_result *res)
 {
     const scen *sc = E->sc;
     memset(res, 0, sizeof *res);
     res->hosts = calloc(sc->n_hosts ? sc->n_hosts : 1, sizeof *res->hosts);
     res->vms = calloc(sc->n_vms ? sc->n_vms : 1, sizeof *res->vms);
-    double *scratch = malloc(MET_STALL_BINS * sizeof *scratch);
-    if (!res->hosts || !res->vms || !scratch) {
-        free(scratch);
-        eng_result_free(res);
-        return BS_ERR_INTERNAL;
+    size_t nv = sc->n_vms ? sc->n_vms : 1, nh = sc->n_hosts ? sc->n_hosts : 1;
+    gather G = {malloc(nv * sizeof *G.accs), malloc(nh * sizeof *G.hacc), malloc(nh * sizeof *G.hcfg),
+                malloc(MET_STALL_BINS * sizeof *G.hist)};
+    bs_rc rc = BS_OK;
+    if (!res->hosts || !res->vms || !G.accs || !G.hacc || !G.hcfg || !G.hist) rc = BS_ERR_INTERNAL;
+    if (rc == BS_OK) {
+        res->n_hosts = sc->n_hosts;
+        res->n_vms = sc->n_vms;
+        res->events = E->events;
+        double measured = bs_time_to_s(sc->duration - E->measure_from);
+        const size_t vstride = sizeof(vm_run), hs = sizeof(host_run);
+        const void *vacc = &E->vms[0].acc;
+        const host_acc *hacc = &E->hosts[0].acc;
+        metrics_of(E, &G, vacc, vstride, NULL, sc->n_vms, hacc, hs, sc->n_hosts, measured, &res->run);
+        for (size_t h = 0; h < sc->n_hosts; h++) {
+            const host_run *hr = &E->hosts[h];
+            double vm_mem = 0;
+            for (size_t k = 0; k < hr->n; k++) {
+                G.accs[k] = &hr->vms[k].acc;
+                vm_mem += (double)hr->vms[k].cfg->memory;
+            }
+            const host_acc *ha = &hr->acc;
+            const scen_host *hc = hr->cfg;
+            group_metrics(G.accs, hr->n, &ha, &hc, 1, vm_mem, measured, &res->hosts[h], G.hist);
+        }
+        for (size_t i = 0; i < sc->n_vms; i++) {
+            size_t one = i;
+            metrics_of(E, &G, vacc, vstride, &one, 1, NULL, 0, 0, measured, &res->vms[i]);
+        }
+        /* scopes, in summary.json's order: run, groups, then each window and its groups */
+        rc = met_set_add(&res->scopes, NULL, NULL, &res->run);
+        met_values v;
+        for (size_t g = 0; rc == BS_OK && g < sc->n_groups; g++) {
+            metrics_of(E, &G, vacc, vstride, sc->groups[g].vms, sc->groups[g].n_vms, NULL, 0, 0, measured, &v);
+            rc = met_set_add(&res->scopes, sc->groups[g].name, NULL, &v);
+        }
+        for (size_t w = 0; rc == BS_OK && w < E->n_win; w++) {
+            const win_run *W = &E->win[w];
+            metrics_of(E, &G, W->acc, sizeof *W->acc, NULL, sc->n_vms, W->hacc, sizeof *W->hacc, sc->n_hosts,
+                       W->measured_s, &v);
+            rc = met_set_add(&res->scopes, NULL, W->cfg->name, &v);
+            for (size_t g = 0; rc == BS_OK && g < sc->n_groups; g++) {
+                metrics_of(E, &G, W->acc, sizeof *W->acc, sc->groups[g].vms, sc->groups[g].n_vms, NULL, 0, 0,
+                           W->measured_s, &v);
+                rc = met_set_add(&res->scopes, sc->groups[g].name, W->cfg->name, &v);
+            }
+        }
+        if (rc != BS_OK) rc = BS_ERR_INTERNAL;
     }
-    res->n_hosts = sc->n_hosts;
-    res->n_vms = sc->n_vms;
-    res->events = E->events;
-    group_metrics(E, E->vms, sc->n_vms, E->hosts, sc->n_hosts, &res->run, scratch);
-    for (size_t h = 0; h < sc->n_hosts; h++)
-        group_metrics(E, E->hosts[h].vms, E->hosts[h].n, &E->hosts[h], 1, &res->hosts[h], scratch);
-    for (size_t i = 0; i < sc->n_vms; i++)
-        group_metrics(E, &E->vms[i], 1, NULL, 0, &res->vms[i], scratch);
-    free(scratch);
-    if (met_set_add(&res->scopes, NULL, NULL, &res->run) != BS_OK) {
-        eng_result_free(res);
-        return BS_ERR_INTERNAL;
-    }
-    return BS_OK;
+    free(G.accs);
+    free(G.hacc);
+    free(G.hcfg);
+    free(G.hist);
+    if (rc != BS_OK) eng_result_free(res);
+    return rc;
 }
 
 /* ------------------------------------------------------------------- setup */
@@ -1454,6 +1724,19 @@ static void eng_cleanup(eng *E)
     for (size_t i = 0; E->la_cache && i < sc->n_vms; i++) la_free(&E->la_cache[i]);
     free(E->la_demand);
     free(E->la_cache);
+    for (size_t w = 0; E->win && w < E->n_win; w++) {
+        win_run *W = &E->win[w];
+        for (size_t i = 0; W->acc && i < sc->n_vms; i++) {
+            free(W->acc[i].reach.v);
+            free(W->acc[i].relief.v);
+        }
+        free(W->acc);
+        free(W->hacc);
+        if (W->hist_arena) munmap(W->hist_arena, E->hist_bytes);
+    }
+    free(E->win);
+    free(E->open);
+    free(E->hits);
     if (E->hist_arena) munmap(E->hist_arena, E->hist_bytes);
     if (E->vms) munmap(E->vms, E->vms_bytes);
     free(E->hosts);
@@ -1478,11 +1761,39 @@ _Static_assert(offsetof(eng, ev_warmup) - offsetof(eng, ev_sample) ==
                    (ENG_RUN_EVENTS - 1) * sizeof(evq_node),
                "ENG_RUN_EVENTS counts eng's evq_node fields ev_sample..ev_warmup");
 
+/* Per window: accumulators for every VM and host (O(VMs + hosts) each), a
+ * lazily touched histogram arena like the run's, and its first edge. */
+static bs_rc win_setup(eng *E)
+{
+    const scen *sc = E->sc;
+    E->n_win = sc->n_windows;
+    if (E->n_win == 0) return BS_OK;
+    E->win = calloc(E->n_win, sizeof *E->win);
+    E->open = calloc(E->n_win, sizeof *E->open);
+    E->hits = calloc(E->n_win, sizeof *E->hits);
+    if (!E->win || !E->open || !E->hits) return BS_ERR_INTERNAL;
+    for (size_t w = 0; w < E->n_win; w++) {
+        win_run *W = &E->win[w];
+        W->cfg = &sc->windows[w];
+        W->acc = calloc(sc->n_vms ? sc->n_vms : 1, sizeof *W->acc);
+        W->hacc = calloc(sc->n_hosts ? sc->n_hosts : 1, sizeof *W->hacc);
+        if (!W->acc || !W->hacc) return BS_ERR_INTERNAL;
+        for (size_t h = 0; h < sc->n_hosts; h++) W->hacc[h].free_min = INFINITY;
+        void *arena = mmap(NULL, E->hist_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (arena == MAP_FAILED) return BS_ERR_INTERNAL;
+        W->hist_arena = arena;
+        evq_node_init(&W->ev_edge, K_WINDOW);
+        /* before every VM's start at the same instant: an edge only splits pieces */
+        if (W->cfg->start < sc->duration) evq_schedule(&E->q, &W->ev_edge, W->cfg->start, EVQ_LIFECYCLE);
+    }
+    return BS_OK;
+}
+
 static bs_rc eng_setup(eng *E)
 {
     const scen *sc = E->sc;
     bs_rc rc = evq_init(&E->q, ENG_VM_EVENTS * sc->n_vms + ENG_HOST_EVENTS * sc->n_hosts +
-                                    ENG_RUN_EVENTS + ENG_POOL_SLACK);
+                                    ENG_RUN_EVENTS + sc->n_windows + ENG_POOL_SLACK);
     E->hist_bytes = (sc->n_vms ? sc->n_vms : 1) * MET_STALL_BINS * sizeof(double);
     void *arena = mmap(NULL, E->hist_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (arena == MAP_FAILED) return BS_ERR_INTERNAL;
@@ -1508,6 +1819,8 @@ static bs_rc eng_setup(eng *E)
         E->measure_from = sc->warmup; /* counts before warmup are discarded then */
         evq_schedule(&E->q, &E->ev_warmup, sc->warmup, EVQ_LIFECYCLE);
     }
+    rc = win_setup(E);
+    if (rc != BS_OK) return rc;
     const scen_policy *p = &sc->policy;
     if (p->type->needs_truth) {
         rc = truth_setup(E);
@@ -1519,7 +1832,7 @@ static bs_rc eng_setup(eng *E)
         h->index = hi;
         h->vms = &E->vms[h->cfg->first_vm];
         h->n = h->cfg->n_vms;
-        h->free_min = (double)(h->cfg->memory - h->cfg->reserved);
+        h->acc.free_min = (double)(h->cfg->memory - h->cfg->reserved);
         h->last_report = -1;
         evq_node_init(&h->ev_cross, K_HOST_CROSS);
         evq_node_init(&h->ev_stats, K_HOST_STATS);
@@ -1590,6 +1903,7 @@ static void dispatch(eng *E, evq_node *node)
         break;
     }
     case K_WARMUP: on_warmup(E, t); break;
+    case K_WINDOW: on_window(E, BS_CONTAINER_OF(node, win_run, ev_edge), t); break;
     }
 }
 
@@ -1622,6 +1936,7 @@ bs_rc eng_run(const scen *sc, const eng_sink *sink, eng_result *res)
             vm_advance(&E, vm, end);
             episode_close(&E, vm, end); /* an episode cut by the end counts as it was */
         }
+        win_refresh_open(&E, end); /* closes them all: t = duration is outside */
         if (sc->duration % sc->sample_interval == 0) take_sample(&E, end);
         rc = E.rc;
     }

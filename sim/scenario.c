@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,7 +31,8 @@
 #define SCEN_MAX_HOSTS 1000000
 #define SCEN_MAX_INCLUDE_DEPTH 32
 
-#define TOP_KEYS "name, description, duration, seed, warmup, sample_interval, policy, hosts, host, vm_defaults, include, sweep"
+#define TOP_KEYS "name, description, duration, seed, warmup, sample_interval, policy, hosts, host, vm_defaults, include, sweep, windows"
+#define WINDOW_KEYS "name, start, end, every"
 #define POLICY_KEYS "name, interval, stats_interval, params"
 #define HOST_KEYS "name, count, memory, reserved, swap, swap_latency, ksm, vms"
 #define KSM_KEYS "enabled, sharing"
@@ -881,6 +883,41 @@ static void finish_vm(loader *L, const vm_entry *e, scen_vm *v) {
     if (!v->balloon.enabled) v->start_memory = v->memory;
 }
 
+/* The group of a `vms:` entry's name, made at its first instance.  Groups
+ * are few (one per distinct entry name), so a linear search is enough. */
+static size_t group_of(loader *L, const char *name) {
+    scen *sc = L->sc;
+    for (size_t g = 0; g < sc->n_groups; g++)
+        if (strcmp(sc->groups[g].name, name) == 0) return g;
+    scen_group *ng = realloc(sc->groups, (sc->n_groups + 1) * sizeof *ng);
+    if (!ng) {
+        L->internal = true;
+        return 0;
+    }
+    sc->groups = ng;
+    ng[sc->n_groups] = (scen_group){.name = xstrdup(L, name)};
+    return sc->n_groups++;
+}
+
+/* Each group's VM indices, ascending, once every instance exists. */
+static void fill_groups(loader *L) {
+    scen *sc = L->sc;
+    assert(sc->n_vms == 0 || sc->n_groups > 0);
+    for (size_t i = 0; i < sc->n_vms; i++) sc->groups[sc->vms[i].group].n_vms++;
+    for (size_t g = 0; g < sc->n_groups; g++) {
+        sc->groups[g].vms = calloc(sc->groups[g].n_vms ? sc->groups[g].n_vms : 1, sizeof(size_t));
+        if (!sc->groups[g].vms) {
+            L->internal = true;
+            return;
+        }
+        sc->groups[g].n_vms = 0;
+    }
+    for (size_t i = 0; i < sc->n_vms; i++) {
+        scen_group *g = &sc->groups[sc->vms[i].group];
+        g->vms[g->n_vms++] = i;
+    }
+}
+
 static void expand(loader *L) {
     scen *sc = L->sc;
     size_t n_hosts = 0, n_vms = 0;
@@ -952,6 +989,8 @@ static void expand(loader *L) {
                     v->index = sc->n_vms - 1;
                     v->entry_index = (size_t)(k - 1) * (size_t)e->count + (size_t)(c - 1);
                     v->entry_count = (size_t)h->count * (size_t)e->count;
+                    v->group = group_of(L, e->name);
+                    if (L->internal) return;
                     if (e->proto.balloon.n_stuck) {
                         size_t nb = e->proto.balloon.n_stuck * sizeof *v->balloon.stuck;
                         v->balloon.stuck = malloc(nb);
@@ -1183,6 +1222,120 @@ static void read_sweep(loader *L, cfg_node *root) {
 }
 
 /* ------------------------------------------------------------------ */
+/* windows                                                              */
+
+bool scen_window_contains(const scen_window *w, bs_time t) {
+    if (t < w->start) return false;
+    if (w->every <= 0) return t < w->end;
+    return (t - w->start) % w->every < w->end - w->start;
+}
+
+bs_time scen_window_next_edge(const scen_window *w, bs_time t) {
+    if (t < w->start) return w->start;
+    if (w->every <= 0) return t < w->end ? w->end : BS_TIME_NEVER;
+    bs_time k = (t - w->start) / w->every, base = w->start + k * w->every;
+    bs_time close = base + (w->end - w->start);
+    if (t < close) return close;
+    if (base > BS_TIME_NEVER - w->every) return BS_TIME_NEVER;
+    return base + w->every;
+}
+
+static bool window_name_ok(const char *n) {
+    if (!*n) return false;
+    for (const char *p = n; *p; p++)
+        if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_') return false;
+    return true;
+}
+
+static void read_windows(loader *L, cfg_node *root) {
+    cfg_ctx *cx = &L->cx;
+    scen *sc = L->sc;
+    const cfg_node *seq = cfg_map_get(root, "windows");
+    if (!seq) return;
+    if (cfg_expect_seq(cx, seq, "windows") != BS_OK) {
+        L->bad = true;
+        return;
+    }
+    if (seq->n == 0) return;
+    sc->windows = calloc(seq->n, sizeof *sc->windows);
+    if (!sc->windows) {
+        L->internal = true;
+        return;
+    }
+    for (size_t i = 0; i < seq->n; i++) {
+        const cfg_node *it = seq->entries[i].val;
+        char ip[CFG_PATH_MAX], kp[CFG_PATH_MAX];
+        cfg_path_index(ip, "windows", i);
+        if (cfg_expect_map(cx, it, ip) != BS_OK) {
+            L->bad = true;
+            continue;
+        }
+        const char *name = NULL;
+        bs_time start = 0, end = 0, every = 0;
+        bs_rc rn = cfg_get_string(cx, it, ip, "name", true, NULL, &name);
+        bs_rc rs = cfg_get_time(cx, it, ip, "start", true, 0, &start);
+        bs_rc re = cfg_get_time(cx, it, ip, "end", true, 0, &end);
+        bs_rc rv = cfg_get_time(cx, it, ip, "every", false, 0, &every);
+        note(L, rn), note(L, rs), note(L, re), note(L, rv);
+        cfg_check_unknown(cx, it, ip, WINDOW_KEYS);
+        bool ok = rn == BS_OK && rs == BS_OK && re == BS_OK && rv == BS_OK;
+        if (rn == BS_OK && !window_name_ok(name)) {
+            cfg_path_key(kp, ip, "name");
+            cfg_error_expected(cx, cfg_map_get(it, "name"), kp,
+                               "a name made of letters, digits, '-' and '_', such as peak");
+            L->bad = true;
+            ok = false;
+        }
+        if (rn == BS_OK && ok) {
+            for (size_t j = 0; j < i; j++) {
+                const cfg_node *prev = seq->entries[j].val;
+                const cfg_node *pn = prev->kind == CFG_MAP ? cfg_map_get(prev, "name") : NULL;
+                if (pn && pn->kind == CFG_SCALAR && pn->value && strcmp(pn->value, name) == 0) {
+                    cfg_path_key(kp, ip, "name");
+                    cfg_error(cx, cfg_map_get(it, "name"), kp, "window '%s' is defined twice (also windows[%zu])",
+                              name, j);
+                    L->bad = true;
+                    ok = false;
+                    break;
+                }
+            }
+            for (size_t g = 0; g < sc->n_groups; g++)
+                if (strcmp(sc->groups[g].name, name) == 0) {
+                    cfg_path_key(kp, ip, "name");
+                    cfg_error(cx, cfg_map_get(it, "name"), kp,
+                              "'%s' is already the name of a VM group: a window needs a name of its own", name);
+                    L->bad = true;
+                    ok = false;
+                }
+        }
+        if (rs == BS_OK && re == BS_OK && end <= start) {
+            cfg_path_key(kp, ip, "end");
+            cfg_error_expected(cx, cfg_map_get(it, "end"), kp, "an end after the window's start");
+            L->bad = true;
+            ok = false;
+        }
+        if (rv == BS_OK && cfg_map_get(it, "every")) {
+            cfg_path_key(kp, ip, "every");
+            if (every <= 0) {
+                cfg_error_expected(cx, cfg_map_get(it, "every"), kp, "a period above 0, such as 1d");
+                L->bad = true;
+                ok = false;
+            } else if (rs == BS_OK && re == BS_OK && end > start && end - start > every) {
+                cfg_error_expected(cx, cfg_map_get(it, "every"), kp,
+                                   "a period at least as long as the window (end - start)");
+                L->bad = true;
+                ok = false;
+            }
+        }
+        if (!ok) continue;
+        scen_window *w = &sc->windows[sc->n_windows];
+        *w = (scen_window){.name = xstrdup(L, name), .start = start, .end = end, .every = every};
+        if (!w->name) return;
+        sc->n_windows++;
+    }
+}
+
+/* ------------------------------------------------------------------ */
 /* entry points                                                         */
 
 void scen_free(scen *sc) {
@@ -1194,6 +1347,13 @@ void scen_free(scen *sc) {
     free(sc->vms);
     for (size_t i = 0; i < sc->n_hosts; i++) free(sc->hosts[i].name);
     free(sc->hosts);
+    for (size_t g = 0; g < sc->n_groups; g++) {
+        free(sc->groups[g].name);
+        free(sc->groups[g].vms);
+    }
+    free(sc->groups);
+    for (size_t w = 0; w < sc->n_windows; w++) free(sc->windows[w].name);
+    free(sc->windows);
     if (sc->policy.type && sc->policy.cfg && sc->policy.type->free_config) sc->policy.type->free_config(sc->policy.cfg);
     for (size_t i = 0; i < sc->n_specs; i++) wl_spec_free(sc->specs[i]);
     free(sc->specs);
@@ -1244,7 +1404,9 @@ bs_rc scen_load_tree(cfg_doc *doc, cfg_node *root, const char *path, const scen_
         if (ov && ov->has_seed) sc->seed = ov->seed;
         if (!L.internal) read_hosts(&L, root);
         if (!L.internal) expand(&L);
+        if (!L.internal) fill_groups(&L);
         if (!L.internal) check_duplicate_names(&L);
+        if (!L.internal) read_windows(&L, root);
         if (!L.internal) read_policy(&L, root, short_form);
         if (!L.internal) read_sweep(&L, root);
         cfg_check_unknown(&L.cx, root, "", TOP_KEYS);

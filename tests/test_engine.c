@@ -259,6 +259,99 @@ static void host_overcommit_swaps_then_oom_kills_largest(void **state)
     scen_free(sc);
 }
 
+/* model.md: the host OOM killer kills the VM with the largest H *at that
+ * instant*.  A deflating balloon raises `big`'s H between its events (no
+ * event of its own from the start of the move to the kill), so a choice by
+ * each VM's H as of its last event would kill the small fixed reservation. */
+static void host_oom_victim_is_chosen_by_h_at_that_instant(void **state)
+{
+    (void)state;
+    scen *sc = th_load("duration: 10m\n"
+                       "policy: {name: scripted, params: {targets: [{at: 10s, vm: big, target: 12GiB}]}}\n"
+                       "hosts: [{memory: 10GiB, swap: 0, vms: [\n"
+                       "  {name: db, memory: 3GiB, balloon: {enabled: false}, restart_delay: 1h,\n"
+                       "   workload: {type: constant, size: 3GiB}},\n"
+                       "  {name: big, memory: 12GiB, start_memory: 2GiB, swap: 8GiB, restart_delay: 1h,\n"
+                       "   balloon: {latency: 0s, deflate_rate: 100MiB/s},\n"
+                       "   workload: {type: constant, size: 8GiB}}]}]\n");
+    th_capture cap;
+    eng_result res;
+    th_run(sc, &cap, &res);
+    assert_int_equal(th_find_events(&cap, "db", "host_oom", NULL, 0), 0);
+    const eng_event *k = one_event(&cap, "big", "host_oom");
+    /* no host swap: X > 0 once 3 GiB + H(big) > 10 GiB: H(big) = A = 7 GiB,
+     * reached 5 GiB / 100 MiB/s after 10 s (the crossing is 1 ns past it) */
+    double want = 10.0 + 5.0 * 1024 / 100;
+    assert_true(fabs(bs_time_to_s(k->t) - want) < 1e-6);
+    assert_true(fabs((double)k->value - 7.0 * TH_GIB) < 1.0 * 1024 * 1024);
+    eng_result_free(&res);
+    th_capture_free(&cap);
+    scen_free(sc);
+}
+
+/* A policy that records what it is shown: the views of a report are taken
+ * at the instant of the report, between the VMs' own events. */
+typedef struct spy {
+    size_t n;
+    bs_time t[64];
+    int64_t actual[64], host_free[64];
+} spy;
+
+static bs_rc spy_decide(const void *cfg, void *st, bs_time now, const pol_host_view *host,
+                        const pol_vm_view *vms, size_t n, int64_t *targets)
+{
+    (void)st;
+    spy *s = (spy *)cfg; /* the test's own recorder */
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(vms[i].name, "big") != 0) continue;
+        if (s->n < 64) {
+            s->t[s->n] = now;
+            s->actual[s->n] = vms[i].actual;
+            s->host_free[s->n] = host->free;
+            s->n++;
+        }
+        if (now == TH_S(10)) targets[i] = 12 * TH_GIB;
+    }
+    return BS_OK;
+}
+
+static const pol_type spy_type = {.name = "spy", .decide = spy_decide};
+
+static void reports_show_a_moving_vm_at_the_report_instant(void **state)
+{
+    (void)state;
+    scen *sc = th_load("duration: 2m\n"
+                       "policy: static\n"
+                       "hosts: [{memory: 64GiB, vms: [\n"
+                       "  {name: db, memory: 3GiB, balloon: {enabled: false}, workload: {type: constant, size: 3GiB}},\n"
+                       "  {name: big, memory: 12GiB, start_memory: 2GiB, swap: 8GiB,\n"
+                       "   balloon: {latency: 0s, deflate_rate: 100MiB/s},\n"
+                       "   workload: {type: constant, size: 8GiB}}]}]\n");
+    assert_null(sc->policy.cfg);
+    spy rec = {0};
+    sc->policy.type = &spy_type;
+    sc->policy.cfg = &rec;
+    sc->policy.interval = TH_S(10);
+    sc->policy.stats_interval = TH_S(2);
+    eng_result res;
+    assert_int_equal(eng_run(sc, NULL, &res), BS_OK);
+    sc->policy.cfg = NULL;
+    /* the move: from 10 s at 100 MiB/s until A = T = 12 GiB (102.4 s later);
+     * H follows A up to the 8 GiB the guest uses */
+    size_t checked = 0;
+    for (size_t k = 0; k < rec.n; k++) {
+        double secs = bs_time_to_s(rec.t[k]) - 10.0;
+        double A = 2.0 * TH_GIB + BS_MIN(BS_MAX(secs, 0.0) * 100.0, 10.0 * 1024) * 1024 * 1024;
+        double H = BS_MIN(A, 8.0 * TH_GIB);
+        if (secs > 0 && secs < 102.4) checked++;
+        if (!(fabs((double)rec.actual[k] - A) < 4096.5)) fail_msg("at %.3f s: actual %lld, want %.0f", bs_time_to_s(rec.t[k]), (long long)rec.actual[k], A);
+        assert_true(fabs((double)rec.host_free[k] - (64.0 * TH_GIB - 3.0 * TH_GIB - H)) < 4096.5);
+    }
+    assert_true(checked >= 9); /* ticks at 20 .. 110 s fall inside the move */
+    eng_result_free(&res);
+    scen_free(sc);
+}
+
 static void stuck_driver_ignores_targets_until_window_ends(void **state)
 {
     (void)state;
@@ -858,6 +951,8 @@ int main(void)
         cmocka_unit_test(guest_oom_kills_and_restarts),
         cmocka_unit_test(deflate_on_oom_gives_pages_back),
         cmocka_unit_test(host_overcommit_swaps_then_oom_kills_largest),
+        cmocka_unit_test(host_oom_victim_is_chosen_by_h_at_that_instant),
+        cmocka_unit_test(reports_show_a_moving_vm_at_the_report_instant),
         cmocka_unit_test(stuck_driver_ignores_targets_until_window_ends),
         cmocka_unit_test(newer_target_redirects_moving_driver_without_latency),
         cmocka_unit_test(disabled_balloon_keeps_full_memory),

@@ -551,6 +551,71 @@ static void test_sweep(void **state) {
     expect_error(f, "12:3: sweep.step: unknown key 'step' (expected one of: vary, seeds)");
 }
 
+
+static void test_windows_and_groups(void **state) {
+    fx *f = *state;
+    const char *base = "duration: 2d\npolicy: static\nhosts:\n  - name: n\n    count: 2\n    memory: 8GiB\n    vms:\n"
+                       "      - {name: db, memory: 1GiB, " WL "}\n      - {name: web, count: 2, memory: 1GiB, " WL "}\n";
+    char buf[2048];
+    snprintf(buf, sizeof buf,
+             "%swindows:\n  - {name: peak, start: 12h, end: 16h, every: 1d}\n  - {name: first-hour, start: 0, end: 1h}\n",
+             base);
+    scen *sc = load_ok(f, buf);
+    /* groups: one per vms: item name, across host instances, in order */
+    assert_int_equal(sc->n_groups, 2);
+    assert_string_equal(sc->groups[0].name, "db");
+    assert_int_equal(sc->groups[0].n_vms, 2);
+    assert_string_equal(sc->vms[sc->groups[0].vms[1]].name, "n-2.db");
+    assert_int_equal(sc->groups[1].n_vms, 4);
+    for (size_t i = 0; i < sc->n_vms; i++)
+        assert_string_equal(sc->groups[sc->vms[i].group].name, i % 3 == 0 ? "db" : "web");
+    assert_int_equal(sc->n_windows, 2);
+    const scen_window *w = &sc->windows[0];
+    assert_string_equal(w->name, "peak");
+    assert_int_equal(w->every, 24 * 3600 * BS_NS_PER_S);
+    /* membership: [start + k every, end + k every) */
+    const bs_time H = 3600 * BS_NS_PER_S;
+    assert_false(scen_window_contains(w, 12 * H - 1));
+    assert_true(scen_window_contains(w, 12 * H));
+    assert_true(scen_window_contains(w, 16 * H - 1));
+    assert_false(scen_window_contains(w, 16 * H));
+    assert_true(scen_window_contains(w, 36 * H));
+    assert_false(scen_window_contains(w, 41 * H));
+    assert_int_equal(scen_window_next_edge(w, 0), 12 * H);
+    assert_int_equal(scen_window_next_edge(w, 12 * H), 16 * H);
+    assert_int_equal(scen_window_next_edge(w, 16 * H), 36 * H);
+    const scen_window *once = &sc->windows[1];
+    assert_int_equal(once->every, 0);
+    assert_true(scen_window_contains(once, 0));
+    assert_false(scen_window_contains(once, 25 * H));
+    assert_int_equal(scen_window_next_edge(once, 0), H);
+    assert_int_equal(scen_window_next_edge(once, H), BS_TIME_NEVER);
+
+    /* a careless user's windows: every problem, with its place */
+    snprintf(buf, sizeof buf,
+             "%swindows:\n"
+             "  - {name: peak, start: 16h, end: 12h}\n"
+             "  - {name: wide, start: 0, end: 5h, every: 4h}\n"
+             "  - {name: web, start: 0, end: 1h}\n"
+             "  - {name: 'a b', start: 0, end: 1h}\n"
+             "  - {name: x, start: 0, end: 1h, evry: 1d}\n"
+             "  - {name: x, start: 0, end: 1h}\n"
+             "  - {start: 0, end: 1h}\n"
+             "  - {name: z, start: 0, end: 1h, every: 0}\n",
+             base);
+    assert_int_equal(load_ov(f, "s.yaml", buf, NULL), BS_ERR_INPUT);
+    expect_error(f, "11:35: windows[0].end: expected an end after the window's start, found '12h'");
+    expect_error(f, "12:44: windows[1].every: expected a period at least as long as the window (end - start), found '4h'");
+    expect_error(f, "13:12: windows[2].name: 'web' is already the name of a VM group: a window needs a name of its own");
+    expect_error(f, "14:12: windows[3].name: expected a name made of letters, digits, '-' and '_', such as peak, found 'a b'");
+    expect_error(f, "15:34: windows[4].evry: unknown key 'evry' (expected one of: name, start, end, every)");
+    expect_error(f, "16:12: windows[5].name: window 'x' is defined twice (also windows[4])");
+    expect_error(f, "17:5: windows[6]: missing required key 'name'");
+    expect_error(f, "18:41: windows[7].every: expected a period above 0, such as 1d, found '0'");
+    load_bad(f, "duration: 1h\nwindows: {name: peak}\nhosts: [{memory: 8GiB, vms: [{memory: 1GiB, " WL "}]}]\n",
+             "2:10: windows: expected a sequence, found a mapping");
+}
+
 /* ---- careless inputs: each error with its position and key path ---- */
 
 #define ONE_VM(extra) "duration: 1h\nhosts:\n  - memory: 16GiB\n    vms:\n      - name: web\n" extra
@@ -734,7 +799,7 @@ static void test_all_errors_in_one_pass(void **state) {
                      BS_ERR_INPUT);
     expect_error(f, "1:11: duration: expected a duration above 0, such as 24h, found '0'");
     expect_error(f, "2:1: sead: unknown key 'sead' (expected one of: name, description, duration, seed, warmup, "
-                    "sample_interval, policy, hosts, host, vm_defaults, include, sweep)");
+                    "sample_interval, policy, hosts, host, vm_defaults, include, sweep, windows)");
     expect_error(f, "6:52: hosts[0].vms[0].balloon.enabled: expected true or false, found 'no'");
     expect_error(f, "7:27: hosts[0].vms[1].memory: expected a size such as 4GiB, found 'x'");
     expect_error(f, "8:13: hosts[1].memory: expected a size that is not negative, such as 4GiB, found '-1'");
@@ -779,6 +844,7 @@ int main(void) {
         T(test_override_errors),
         T(test_policy_errors),
         T(test_sweep),
+        T(test_windows_and_groups),
         T(test_error_tabs),
         T(test_error_missing_colon),
         T(test_size_with_space_is_decimal),
