@@ -14,9 +14,13 @@
  *   no stall) are left out: they are not time a VM existed.
  * - Policies appear in -p order in every script (a policy keeps its colour
  *   across scenarios and plots), whatever the ranking.
- * - The look is in the templates plots/compare-metrics.gp, -stall-cdf.gp and
- *   -memory.gp; the header written here holds only this scenario's numbers,
- *   names and files (docs/plots.md). */
+ * - The look is in the templates plots/compare-metrics.gp, -stall-cdf.gp,
+ *   -memory.gp and -groups.gp; the header written here holds only this
+ *   scenario's numbers, names and files (docs/plots.md).
+ * - Per-group bars are a picture of their own (SCENARIO-groups.gp), not
+ *   more bars in SCENARIO-metrics.gp: that one stays as it was for every
+ *   scenario, and a scenario with one group (whose bars would be the
+ *   run's) gets none. */
 #include "plots/compare_plot.h"
 #include "sim/base/fsutil.h"
 #include "sim/base/text.h"
@@ -158,6 +162,82 @@ static bs_rc write_metrics(FILE *f, const char *name, const cmp_report *r, const
     fputs(n ? "]\n" : "1]\n", f);
     gp_string_array(f, "mtitle", tp, n);
     return plot_gp_put_template(f, "compare-metrics");
+}
+
+/* ---------------------------------------------------------------- groups */
+
+/* The metrics of the group bars: the text table's that groups have (not
+ * the host's: host_free_min_bytes and the like are absent there). */
+static size_t group_metrics(const cmp_report *r, met_id out[MET_COUNT])
+{
+    met_id cols[MET_COUNT];
+    size_t n = cmp_shown_metrics(r, cols), k = 0;
+    for (size_t c = 0; c < n; c++)
+        if (met_info_get(cols[c])->scopes & MET_SCOPE_VM)
+            out[k++] = cols[c];
+    return k;
+}
+
+static bs_rc write_groups(FILE *f, const char *name, const cmp_report *r, const cmp_scenario *sc,
+                          const cmp_names *nm)
+{
+    met_id cols[MET_COUNT];
+    size_t n = group_metrics(r, cols), ng = nm->n_groups;
+    header(f, name, "each metric per policy and group, mean and 95 % confidence interval",
+           sc->name);
+    fputs("$data << EOD\n", f);
+    for (size_t p = 0; p < r->n_policies; p++) {
+        const cmp_result *res = cmp_find_result(sc, r->policies[p]);
+        gp_word(f, r->policies[p]);
+        for (size_t c = 0; c < n; c++) {
+            const met_info *info = met_info_get(cols[c]);
+            double scale = strcmp(info->unit, "bytes") == 0 ? GIB : 1.0;
+            for (size_t g = 0; g < ng; g++) {
+                const tab_cell *m = res ? cmp_cells_of(res, nm->groups[g], NULL) : NULL;
+                const tab_cell *x = m ? &m[cols[c]] : NULL;
+                bool has = x && x->n > 0;
+                putc(' ', f);
+                gp_number(f, has ? x->mean / scale : NAN);
+                putc(' ', f);
+                gp_number(f, has && isfinite(x->ci95) ? x->ci95 / scale : 0.0);
+            }
+        }
+        putc('\n', f);
+    }
+    fputs("EOD\n", f);
+    size_t rows, ncols;
+    plot_layout(n, &rows, &ncols);
+    fprintf(f, "np = %zu\nnseeds = %zu\nnm = %zu\nng = %zu\nrows = %zu\ncols = %zu\nx_hi = %zu.6\n",
+            r->n_policies, r->n_seeds, n, ng, rows, ncols, r->n_policies ? r->n_policies - 1 : 0);
+    char titles[MET_COUNT][128];
+    const char *tp[MET_COUNT];
+    fprintf(f, "array ytop[%zu] = [", n ? n : 1);
+    for (size_t c = 0; c < n; c++) {
+        const met_info *info = met_info_get(cols[c]);
+        const char *unit = strcmp(info->unit, "bytes") == 0 ? "GiB" : info->unit;
+        snprintf(titles[c], sizeof titles[c], "%s (%s)", info->name, unit);
+        tp[c] = titles[c];
+        double top = 0;
+        for (size_t p = 0; p < r->n_policies; p++) {
+            const cmp_result *res = cmp_find_result(sc, r->policies[p]);
+            for (size_t g = 0; res && g < ng; g++) {
+                const tab_cell *m = cmp_cells_of(res, nm->groups[g], NULL);
+                const tab_cell *x = m ? &m[cols[c]] : NULL;
+                if (x && x->n > 0 && isfinite(x->mean))
+                    top = BS_MAX(top, x->mean + (isfinite(x->ci95) ? x->ci95 : 0.0));
+            }
+        }
+        double scale = strcmp(info->unit, "bytes") == 0 ? GIB : 1.0;
+        top = top > 0 ? top / scale * 1.05 : 1.0;
+        if (strcmp(info->unit, "fraction") == 0 || strcmp(info->unit, "0-1") == 0)
+            top = BS_MIN(top, 1.05);
+        fputs(c ? ", " : "", f);
+        gp_number(f, top);
+    }
+    fputs(n ? "]\n" : "1]\n", f);
+    gp_string_array(f, "mtitle", tp, n);
+    gp_string_array(f, "gname", nm->groups, ng);
+    return plot_gp_put_template(f, "compare-groups");
 }
 
 /* ---------------------------------------------------------------- stall CDF */
@@ -389,8 +469,8 @@ static bs_rc write_memory(FILE *f, const char *name, const char *dir, const cmp_
 
 /* ---------------------------------------------------------------- files */
 
-enum { P_METRICS, P_CDF, P_MEMORY, P_N };
-static const char *const suffix[P_N] = {"metrics", "stall-cdf", "memory"};
+enum { P_METRICS, P_CDF, P_MEMORY, P_GROUPS, P_N };
+static const char *const suffix[P_N] = {"metrics", "stall-cdf", "memory", "groups"};
 
 bs_rc cmp_plot_write(const char *dir, const cmp_report *r, const cmp_plot_scen *scen)
 {
@@ -401,7 +481,14 @@ bs_rc cmp_plot_write(const char *dir, const cmp_report *r, const cmp_plot_scen *
         const cmp_scenario *sc = &r->scenarios[s];
         char safe[256];
         cmp_safe_name(safe, sizeof safe, sc->name);
+        cmp_names nm;
+        if (cmp_scenario_names(sc, &nm) != BS_OK) {
+            rc = BS_ERR_INTERNAL;
+            break;
+        }
         for (int k = 0; k < P_N && rc == BS_OK; k++) {
+            if (k == P_GROUPS && nm.n_groups < 2) /* one group: the run's bars again */
+                continue;
             char name[300], file[320], tmpname[330];
             snprintf(name, sizeof name, "%s-%s", safe, suffix[k]);
             snprintf(file, sizeof file, "%s.gp", name);
@@ -415,6 +502,7 @@ bs_rc cmp_plot_write(const char *dir, const cmp_report *r, const cmp_plot_scen *
             } else {
                 bs_rc wrc = k == P_METRICS ? write_metrics(f, name, r, sc)
                             : k == P_CDF   ? write_stall_cdf(f, name, dir, r, sc, &scen[s], hist)
+                            : k == P_GROUPS ? write_groups(f, name, r, sc, &nm)
                                            : write_memory(f, name, dir, r, sc, &scen[s]);
                 bool bad = ferror(f) != 0;
                 if (wrc != BS_OK) {
@@ -430,6 +518,7 @@ bs_rc cmp_plot_write(const char *dir, const cmp_report *r, const cmp_plot_scen *
             free(final);
             free(tmp);
         }
+        cmp_names_free(&nm);
     }
     free(hist);
     free(pdir);

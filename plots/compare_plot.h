@@ -1,6 +1,6 @@
 /* cmp_plot.h -- the plots of a compare directory.
  *
- * Per scenario, three gnuplot scripts in DIR/plots (plot.h's conventions:
+ * Per scenario, three (four) gnuplot scripts in DIR/plots (plot.h's conventions:
  * NAME.gp draws NAME.png, or the file in the gnuplot variable `out`):
  *   SCENARIO-metrics.gp    a bar per policy for each metric of the text
  *                          table, with its 95 % confidence interval
@@ -10,6 +10,9 @@
  *   SCENARIO-memory.gp     one panel per policy: demand, actual and target
  *                          over time of that policy's most-stalled VM
  *                          (highest stall_s in the first seed's summary.json)
+ *   SCENARIO-groups.gp     only with two groups or more: a cluster of bars
+ *                          per policy, one bar per group, for each metric
+ *                          of the text table that groups have
  * The numbers of the first two are written into the scripts (datablocks),
  * so they draw without the run directories; the third reads the run
  * directory's timeseries.csv like a run's own memory.gp does. */

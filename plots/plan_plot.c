@@ -20,11 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void cmp_text(const expr_cmp *c, char *buf, size_t len)
-{
-    snprintf(buf, len, "%s%s%s", met_info_get(c->metric)->name, c->op, c->text);
-}
-
 static int cmp_eval_value(const void *a, const void *b)
 {
     const plan_eval *x = *(const plan_eval *const *)a, *y = *(const plan_eval *const *)b;
@@ -59,11 +54,13 @@ bs_rc plot_write_plan(FILE *f, const plot_plan *p)
             plan_margin_of(&p->cmps[k], order[i], &m);
             double sum = 0;
             size_t n = 0;
-            for (size_t s = 0; s < order[i]->n_runs; s++)
-                if (order[i]->runs[s].present[p->cmps[k].metric]) {
-                    sum += order[i]->runs[s].v[p->cmps[k].metric];
+            for (size_t s = 0; s < order[i]->n_runs; s++) {
+                double v = plan_run_value(&p->cmps[k], order[i], s);
+                if (isfinite(v)) {
+                    sum += v;
                     n++;
                 }
+            }
             char b[40];
             fprintf(f, "%" PRId64 " ", order[i]->value);
             if (isfinite(m.worst)) {
@@ -124,11 +121,12 @@ bs_rc plot_write_plan(FILE *f, const plot_plan *p)
         const met_info *info = met_info_get(cm->metric);
         bool bytes = strcmp(info->unit, "bytes") == 0;
         double t = cm->threshold / (bytes ? 1073741824.0 : 1);
-        char name[160];
+        char name[256], metric[192];
         if (!cm->relative)
             txt_format_double(tb[k], t);
-        cmp_text(cm, name, sizeof name);
-        snprintf(title, sizeof title, "%s (%s)", info->name, bytes ? "GiB" : info->unit);
+        plan_cmp_text(cm, name, sizeof name);
+        plan_cmp_name(cm, metric, sizeof metric);
+        snprintf(title, sizeof title, "%s (%s)", metric, bytes ? "GiB" : info->unit);
         fprintf(f, "ylabel_k[%zu] = ", k + 1);
         plot_gp_string(f, title);
         fprintf(f, "\ncname[%zu] = ", k + 1);
@@ -136,12 +134,14 @@ bs_rc plot_write_plan(FILE *f, const plot_plan *p)
         putc('\n', f);
         double ymin = cm->relative ? INFINITY : t, ymax = cm->relative ? -INFINITY : t;
         for (size_t i = 0; i < p->n_evals; i++)
-            for (size_t s = 0; s < p->evals[i].n_runs; s++)
-                if (p->evals[i].runs[s].present[cm->metric]) {
-                    double v = p->evals[i].runs[s].v[cm->metric] / (bytes ? 1073741824.0 : 1);
+            for (size_t s = 0; s < p->evals[i].n_runs; s++) {
+                double v = plan_run_value(cm, &p->evals[i], s);
+                if (isfinite(v)) {
+                    v /= bytes ? 1073741824.0 : 1;
                     ymin = fmin(ymin, v);
                     ymax = fmax(ymax, v);
                 }
+            }
         if (!(ymax > ymin)) { /* flat: give gnuplot a range around it */
             double mid = isfinite(ymin) ? ymin : 0;
             fix[k] = true;

@@ -1,7 +1,8 @@
 # Template sweep.gp -- one metric of a sweep against one axis: a line per
 # value of the other axes, mean and 95 % confidence band over the seeds.
-# balloonsim writes DIR/plots/METRIC.gp as a header setting the variables
-# below, then this text (docs/plots.md).
+# balloonsim writes DIR/plots/METRIC.gp (or GROUP.METRIC@WINDOW.gp, the
+# metric of one group or window) as a header setting the variables below,
+# then this text (docs/plots.md).
 #   out          picture to draw        $s1..$sN   x, mean, low, high of line k
 #   ns           lines (N)              sname[k]   title of line k
 #   title_plot   picture title          xlabel_text, ylabel_text   axis labels

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <unistd.h>
 
 /* The axis on x: the first one with numeric values that is not the policy
@@ -99,8 +100,37 @@ static void gp_number(FILE *f, double v)
 
 typedef struct plot_ctx {
     const swp_result *r;
-    met_id metric;
+    const met_ref *ref;  /* the metric and its scope */
+    const char *name;    /* the name as given: "db.stall_s@peak" */
+    const char *file;    /* the script's name without .gp */
 } plot_ctx;
+
+static const tab_cell no_cell = {.mean = NAN, .ci95 = NAN, .n = 0};
+
+/* The point's cell of the plotted name (empty when the scope is absent). */
+static const tab_cell *cell_at(const plot_ctx *c, const swp_point *pt)
+{
+    const tab_cell *cell = swp_point_cell(c->r, pt, c->ref);
+    return cell ? cell : &no_cell;
+}
+
+/* A script's file name from a metric name: '.', '@', '-' and '_' stay
+ * (db.stall_s@peak.gp), anything a shell or a path would mind becomes '_'. */
+static void file_stem(const char *name, char *buf, size_t len)
+{
+    size_t n = 0;
+    for (const char *p = name; *p && n + 1 < len; p++) {
+        char ch = *p;
+        bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                  (ch >= '0' && ch <= '9') || strchr("._@-", ch) != NULL;
+        buf[n++] = ok ? ch : '_';
+    }
+    buf[n] = '\0';
+    if (n == 0)
+        snprintf(buf, len, "_");
+    else if (buf[0] == '.') /* no hidden files */
+        buf[0] = '_';
+}
 
 /* Do points p and q lie on the same line (equal on every axis but x)? */
 static bool same_series(const swp_result *r, size_t xa, const swp_point *p, const swp_point *q)
@@ -115,7 +145,6 @@ static bs_rc fill_plot(FILE *f, void *vctx)
 {
     const plot_ctx *c = vctx;
     const swp_result *r = c->r;
-    const met_info *info = met_info_get(c->metric);
     size_t xa = x_axis(r), nx = r->n_values[xa];
     double *x = malloc((nx ? nx : 1) * sizeof *x);
     size_t *series = calloc(r->n_points ? r->n_points : 1, sizeof *series); /* first point of each */
@@ -127,7 +156,7 @@ static bs_rc fill_plot(FILE *f, void *vctx)
     const char *xunit, *yunit;
     double ydiv;
     x_scale(r, xa, x, &xunit);
-    y_scale(c->metric, &ydiv, &yunit);
+    y_scale(c->ref->id, &ydiv, &yunit);
     /* Lines in table order of their first point. */
     size_t ns = 0;
     for (size_t p = 0; p < r->n_points; p++) {
@@ -138,19 +167,23 @@ static bs_rc fill_plot(FILE *f, void *vctx)
             series[ns++] = p;
     }
     fprintf(f, "# %s.gp -- written by balloonsim %s: %s against %s, mean and 95 %% band\n",
-            info->name, BS_VERSION, info->name, r->axes[xa]);
-    fprintf(f, "# Run inside this directory: gnuplot %s.gp (draws %s.png unless\n", info->name,
-            info->name);
+            c->file, BS_VERSION, c->name, r->axes[xa]);
+    fprintf(f, "# Run inside this directory: gnuplot %s.gp (draws %s.png unless\n", c->file,
+            c->file);
     fputs("# -e \"out='FILE'\" says otherwise).  The variables below are this sweep's;\n", f);
     fputs("# the rest is the template sweep.gp (docs/plots.md).\n", f);
-    fprintf(f, "if (!exists(\"out\")) out = '%s.png'\n", info->name);
+    char outname[300];
+    snprintf(outname, sizeof outname, "%s.png", c->file);
+    fputs("if (!exists(\"out\")) out = ", f);
+    plot_gp_string(f, outname);
+    putc('\n', f);
     for (size_t s = 0; s < ns; s++) {
         fprintf(f, "$s%zu << EOD\n# x mean low high\n", s + 1);
         for (size_t p = 0; p < r->n_points; p++) {
             const swp_point *pt = &r->points[p];
             if (!same_series(r, xa, &r->points[series[s]], pt))
                 continue;
-            const tab_cell *cell = &pt->m[c->metric];
+            const tab_cell *cell = cell_at(c, pt);
             double mean = cell->n > 0 ? cell->mean / ydiv : NAN;
             double half = cell->n > 1 && isfinite(cell->ci95) ? cell->ci95 / ydiv : 0;
             gp_number(f, x[pt->pos[xa]]);
@@ -170,13 +203,13 @@ static bs_rc fill_plot(FILE *f, void *vctx)
     fputs("title_plot = ", f);
     char title[512];
     snprintf(title, sizeof title, "%s: %s (mean and 95 %% confidence band over the seeds)",
-             r->scenario, info->name);
+             r->scenario, c->name);
     plot_gp_string(f, title);
     fputs("\nxlabel_text = ", f);
     snprintf(title, sizeof title, "%s%s", r->axes[xa], xunit);
     plot_gp_string(f, title);
     fputs("\nylabel_text = ", f);
-    snprintf(title, sizeof title, "%s (%s)", info->name, yunit);
+    snprintf(title, sizeof title, "%s (%s)", c->name, yunit);
     plot_gp_string(f, title);
     /* With two axes the lines are the values of the other one. */
     fputs("\nkey_title = ", f);
@@ -186,7 +219,7 @@ static bs_rc fill_plot(FILE *f, void *vctx)
      * range and a warning: centre it in one of its own. */
     double ymin = INFINITY, ymax = -INFINITY;
     for (size_t p = 0; p < r->n_points; p++) {
-        const tab_cell *cell = &r->points[p].m[c->metric];
+        const tab_cell *cell = cell_at(c, &r->points[p]);
         if (cell->n == 0 || !isfinite(cell->mean))
             continue;
         double half = cell->n > 1 && isfinite(cell->ci95) ? cell->ci95 : 0;
@@ -237,7 +270,7 @@ static bs_rc fill_plot(FILE *f, void *vctx)
             used += w > 0 ? (size_t)w : 0;
         }
         if (others == 0)
-            snprintf(name, sizeof name, "%s", info->name);
+            snprintf(name, sizeof name, "%s", c->name);
         fputs(s ? ", " : "", f);
         plot_gp_string(f, name);
     }
@@ -250,35 +283,62 @@ static bs_rc fill_plot(FILE *f, void *vctx)
     return rc;
 }
 
-bs_rc plot_write_sweep_scripts(const char *pdir, const swp_result *r, const met_id *shown,
+/* Is NAME (a file of pdir without its .gp or .png) the script or picture of
+ * a metric name, and not one of `shown`? */
+static bool stale(const char *stem, const met_ref *shown, size_t n_shown, bool with_axes)
+{
+    met_ref ref;
+    char err[160];
+    if (met_ref_parse(stem, strlen(stem), &ref, err, sizeof err) != BS_OK)
+        return false; /* not a metric's: someone else's file */
+    bool on = false;
+    for (size_t m = 0; with_axes && !on && m < n_shown; m++) {
+        char text[256], file[256];
+        met_ref_text(&shown[m], text, sizeof text);
+        file_stem(text, file, sizeof file);
+        on = strcmp(file, stem) == 0;
+    }
+    met_ref_free(&ref);
+    return !on;
+}
+
+bs_rc plot_write_sweep_scripts(const char *pdir, const swp_result *r, const met_ref *shown,
                                size_t n_shown)
 {
     bs_rc rc = BS_OK;
     /* Scripts of metrics not shown this time would redraw old numbers. */
-    for (int id = 0; rc == BS_OK && id < MET_COUNT; id++) {
-        bool on = false;
-        for (size_t m = 0; m < n_shown; m++)
-            on = on || shown[m] == (met_id)id;
-        if (on && r->n_axes > 0)
+    DIR *d = opendir(pdir);
+    while (d != NULL && rc == BS_OK) {
+        struct dirent *e = readdir(d);
+        if (e == NULL)
+            break;
+        size_t len = strlen(e->d_name);
+        size_t ext = len > 3 && strcmp(e->d_name + len - 3, ".gp") == 0    ? 3
+                     : len > 4 && strcmp(e->d_name + len - 4, ".png") == 0 ? 4
+                                                                            : 0;
+        if (ext == 0 || e->d_name[0] == '.')
             continue;
-        static const char *const ext[] = {".gp", ".png"};
-        for (int e = 0; e < 2; e++) {
-            char name[80];
-            snprintf(name, sizeof name, "%s%s", met_info_get((met_id)id)->name, ext[e]);
-            char *path = fs_path_join(pdir, name);
-            if (path == NULL)
-                rc = BS_ERR_INTERNAL;
-            else
-                unlink(path);
-            free(path);
-        }
+        char stem[256];
+        snprintf(stem, sizeof stem, "%.*s", (int)BS_MIN(len - ext, sizeof stem - 1), e->d_name);
+        if (!stale(stem, shown, n_shown, r->n_axes > 0))
+            continue;
+        char *path = fs_path_join(pdir, e->d_name);
+        if (path == NULL)
+            rc = BS_ERR_INTERNAL;
+        else
+            unlink(path);
+        free(path);
     }
+    if (d != NULL)
+        closedir(d);
     /* Plots need something on x. */
     for (size_t m = 0; rc == BS_OK && r->n_axes > 0 && m < n_shown; m++) {
-        char name[80];
-        snprintf(name, sizeof name, "%s.gp", met_info_get(shown[m])->name);
+        char text[256], stem[256], name[300];
+        met_ref_text(&shown[m], text, sizeof text);
+        file_stem(text, stem, sizeof stem);
+        snprintf(name, sizeof name, "%s.gp", stem);
         char *path = fs_path_join(pdir, name);
-        plot_ctx c = {r, shown[m]};
+        plot_ctx c = {r, &shown[m], text, stem};
         rc = path ? swp_write_file(path, fill_plot, &c) : BS_ERR_INTERNAL;
         free(path);
     }

@@ -9,12 +9,14 @@
 #include "sim/base/metrics.h"
 #include "sim/batch/sweep.h"
 
-/* PDIR/METRIC.gp for each shown metric (temporary + rename each), after
- * removing the scripts and pictures of metrics not shown: they would redraw
- * old numbers.  Without axes nothing is on x, so no script is written.
- * Plots: the metric against the first numeric axis (else the first axis),
- * one line per combination of the other axes, mean with its 95 % band. */
-bs_rc plot_write_sweep_scripts(const char *pdir, const swp_result *r, const met_id *shown,
+/* PDIR/NAME.gp for each shown metric name (temporary + rename each; NAME
+ * is the name as written, "stall_s" or "db.stall_s@peak"), after removing
+ * the scripts and pictures of metric names not shown: they would redraw old
+ * numbers.  Without axes nothing is on x, so no script is written.  Plots:
+ * the metric, of the scope its name gives, against the first numeric axis
+ * (else the first axis), one line per combination of the other axes, mean
+ * with its 95 % band, titled and labelled with the name. */
+bs_rc plot_write_sweep_scripts(const char *pdir, const swp_result *r, const met_ref *shown,
                                size_t n_shown);
 
 #endif

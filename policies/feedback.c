@@ -183,17 +183,10 @@ static const fb_cfg fb_defaults = {
     .interval = FB_DEFAULT_INTERVAL,
 };
 
-/* A size in exact bytes (cfg_get_size rounds to pages). */
+/* A size in exact bytes. */
 static bs_rc size_param(cfg_ctx *cx, const cfg_node *params, const char *path, const char *key,
                         int64_t *out) {
-    const cfg_node *n = cfg_map_get(params, key);
-    if (n == NULL) return BS_OK;
-    char sub[CFG_PATH_MAX];
-    cfg_path_key(sub, path, key);
-    double bytes = 0;
-    if (cfg_as_value(cx, n, sub, UNIT_SIZE, &bytes) != BS_OK) return BS_ERR_INPUT;
-    *out = (int64_t)floor(bytes);
-    return BS_OK;
+    return cfg_get_bytes(cx, params, path, key, false, *out, out);
 }
 
 /* A half-life: a time above 0. */

@@ -88,19 +88,12 @@ typedef enum pve_list { PVE_PRESSURED, PVE_RELAXED, PVE_ALL } pve_list;
 
 /* ---- configuration ---- */
 
-/* A size parameter in exact bytes (cfg_get_size would round to pages, and
- * `--set maxchange=100MB` means 100000000 bytes). */
+/* A size parameter in exact bytes (`--set maxchange=100MB` means 100000000
+ * bytes, as PVE reads it). */
 static bs_rc size_param(cfg_ctx *cx, const cfg_node *params, const char *path, const char *key,
                         int64_t *out) {
     if (params == NULL) return BS_OK;
-    const cfg_node *n = cfg_map_get(params, key);
-    if (n == NULL) return BS_OK;
-    char sub[CFG_PATH_MAX];
-    cfg_path_key(sub, path, key);
-    double bytes = 0;
-    if (cfg_as_value(cx, n, sub, UNIT_SIZE, &bytes) != BS_OK) return BS_ERR_INPUT;
-    *out = (int64_t)floor(bytes);
-    return BS_OK;
+    return cfg_get_bytes(cx, params, path, key, false, *out, out);
 }
 
 static bs_rc pve_configure(cfg_ctx *cx, const cfg_node *params, const char *path,
@@ -113,11 +106,12 @@ static bs_rc pve_configure(cfg_ctx *cx, const cfg_node *params, const char *path
         double frac = 0.8;
         if (cfg_get_fraction(cx, params, path, "target", false, 0.8, &frac) != BS_OK)
             rc = BS_ERR_INPUT;
-        /* PVE stores an integer percent and computes memtotal * pct / 100:
-         * keep the percent whole when it is (80 % parses as 0.8, and
-         * 0.8 * 100 must be 80, not 80.00000000000001). */
+        /* PVE keeps ballooning-target as a whole percent and computes
+         * memtotal * pct / 100: 77.5 % acts as 77 % there, so it does here
+         * (docs/policies.md).  80 % parses as 0.8, and 0.8 * 100 must be 80,
+         * not 79.99999999999999 truncated to 79. */
         double pct = frac * 100.0;
-        c.target_pct = fabs(pct - nearbyint(pct)) < 1e-9 ? nearbyint(pct) : pct;
+        c.target_pct = fabs(pct - nearbyint(pct)) < 1e-9 ? nearbyint(pct) : floor(pct);
         if (size_param(cx, params, path, "maxchange", &c.maxchange) != BS_OK) rc = BS_ERR_INPUT;
         if (size_param(cx, params, path, "deadband", &c.deadband) != BS_OK) rc = BS_ERR_INPUT;
         if (cfg_get_fraction(cx, params, path, "relaxed_free", false, 0.25, &c.relaxed_free) !=

@@ -156,18 +156,21 @@ static void qm_free_config(void *cfg) {
     free(c);
 }
 
+/* A size in exact bytes, as qmemman reads its config (vm_min_mem=413762560
+ * is that many bytes, not a page multiple). */
 static bs_rc positive_size(cfg_ctx *cx, const cfg_node *params, const char *path, const char *key,
                            int64_t dflt_bytes, bool allow_zero, int64_t *out) {
-    bs_pages p = 0;
-    bs_rc rc = cfg_get_size(cx, params, path, key, false, dflt_bytes / BS_PAGE_SIZE, &p);
+    int64_t b = dflt_bytes;
+    bs_rc rc = cfg_get_bytes(cx, params, path, key, false, dflt_bytes, &b);
     if (rc != BS_OK) return rc;
-    if (p < 0 || (!allow_zero && p == 0)) {
+    if (b < 0 || (!allow_zero && b == 0)) {
         char sub[CFG_PATH_MAX];
         cfg_path_key(sub, path, key);
-        cfg_error_expected(cx, cfg_map_entry(params, key)->val, sub, "a size of at least 4KiB");
+        cfg_error_expected(cx, cfg_map_entry(params, key)->val, sub,
+                           allow_zero ? "a size of at least 0" : "a size above 0");
         return BS_ERR_INPUT;
     }
-    *out = bs_pages_to_bytes(p);
+    *out = b;
     return BS_OK;
 }
 

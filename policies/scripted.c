@@ -108,12 +108,8 @@ static bs_rc read_entry(cfg_ctx *cx, const cfg_node *item, const char *path, con
         cfg_error(cx, item, path, "missing required key 'target'");
         rc = BS_ERR_INPUT;
     } else {
-        /* Exact bytes, not pages (cfg_get_size rounds to pages): the policy
-         * reports what the script says. */
-        double bytes = 0;
-        cfg_path_key(sub, path, "target");
-        if (cfg_as_value(cx, tn, sub, UNIT_SIZE, &bytes) != BS_OK) rc = BS_ERR_INPUT;
-        else out->target = (int64_t)floor(bytes);
+        /* Exact bytes, not pages: the policy reports what the script says. */
+        if (cfg_get_bytes(cx, item, path, "target", true, 0, &out->target) != BS_OK) rc = BS_ERR_INPUT;
     }
 
     cfg_check_unknown(cx, item, path, SCR_KEYS);

@@ -19,6 +19,7 @@
 
 #include "sim/batch/plan.h"
 #include "sim/batch/expr.h"
+#include "plots/plan_plot.h"
 #include "tests/helpers.h"
 
 #define MONO "tests/data/sweep/mono.yaml"
@@ -195,6 +196,107 @@ static void margins_take_the_worst_seed(void **state)
     assert_true(m.worst == 0.02);
 }
 
+/* A tenant's SLO (cli.md, "Groups and windows"): seeds as the runs of a
+ * scenario with groups db and web and a window peak report them, built by
+ * hand; the run-wide values would say otherwise than the scoped ones. */
+static void add_scopes(met_set *set, double db_kills, double web_p99_peak, double run_p99)
+{
+    met_values run = {0}, db = {0}, web = {0}, peak = {0}, web_peak = {0};
+    run.v[MET_STALL_P99] = run_p99;
+    run.present[MET_STALL_P99] = true;
+    run.v[MET_HOST_OOM_KILLS] = db_kills + 5; /* the web tenants are killed too */
+    run.present[MET_HOST_OOM_KILLS] = true;
+    db.v[MET_HOST_OOM_KILLS] = db_kills;
+    db.present[MET_HOST_OOM_KILLS] = true;
+    web.v[MET_HOST_OOM_KILLS] = 5;
+    web.present[MET_HOST_OOM_KILLS] = true;
+    web_peak.v[MET_STALL_P99] = web_p99_peak;
+    web_peak.present[MET_STALL_P99] = true;
+    peak.v[MET_STALL_P99] = web_p99_peak / 2;
+    peak.present[MET_STALL_P99] = true;
+    assert_int_equal(met_set_add(set, NULL, NULL, &run), BS_OK);
+    assert_int_equal(met_set_add(set, "db", NULL, &db), BS_OK);
+    assert_int_equal(met_set_add(set, "web", NULL, &web), BS_OK);
+    assert_int_equal(met_set_add(set, NULL, "peak", &peak), BS_OK);
+    assert_int_equal(met_set_add(set, "web", "peak", &web_peak), BS_OK);
+}
+
+static void a_tenants_slo_reads_its_scopes_in_evaluation_and_margins(void **state)
+{
+    (void)state;
+    expr *e = NULL;
+    char err[256];
+    const char *slo = "db.host_oom_kills==0 && web.stall_p99@peak<0.05";
+    assert_int_equal(expr_parse(slo, &e, err, sizeof err), BS_OK);
+    static const char *const groups[] = {"db", "web"}, *const windows[] = {"peak"};
+    assert_int_equal(expr_check_names(e, groups, 2, windows, 1, err, sizeof err), BS_OK);
+    /* unknown names are refused, naming those there are */
+    static const char *const other[] = {"dbx", "web"};
+    assert_int_equal(expr_check_names(e, other, 2, windows, 1, err, sizeof err), BS_ERR_INPUT);
+    assert_non_null(strstr(err, "unknown group 'db'"));
+    assert_non_null(strstr(err, "dbx, web"));
+    assert_int_equal(expr_check_names(e, groups, 2, NULL, 0, err, sizeof err), BS_ERR_INPUT);
+    assert_non_null(strstr(err, "unknown window 'peak'"));
+
+    /* three seeds: the run has host OOM kills (web's) and a high p99 in all,
+     * yet the db tenant's SLO holds in seeds 1 and 3 only */
+    met_set sets[3] = {{0}};
+    met_values runs[3];
+    add_scopes(&sets[0], 0, 0.01, 0.5);
+    add_scopes(&sets[1], 1, 0.02, 0.5);
+    add_scopes(&sets[2], 0, 0.04, 0.5);
+    size_t meeting = 0;
+    for (int i = 0; i < 3; i++) {
+        runs[i] = sets[i].s[0].v;
+        meeting += expr_eval(e, &sets[i], NULL, NULL);
+    }
+    assert_int_equal(meeting, 2);
+    plan_eval ev = {.value = 4, .n_runs = 3, .runs = runs, .sets = sets};
+    expr_cmp c[4];
+    assert_int_equal(expr_comparisons(e, c, 4), 2);
+    char text[128];
+    plan_cmp_text(&c[0], text, sizeof text);
+    assert_string_equal(text, "db.host_oom_kills==0");
+    plan_cmp_text(&c[1], text, sizeof text);
+    assert_string_equal(text, "web.stall_p99@peak<0.05");
+    plan_cmp_name(&c[1], text, sizeof text);
+    assert_string_equal(text, "web.stall_p99@peak");
+    /* margins from the scoped values: db's kills (worst 1), web's p99 at
+     * peak (worst 0.04, room 0.01), not the run's 6 kills and 0.5 */
+    plan_margin m;
+    plan_margin_of(&c[0], &ev, &m);
+    assert_true(m.present);
+    assert_true(m.worst == 1);
+    assert_true(m.margin == -1);
+    plan_margin_of(&c[1], &ev, &m);
+    assert_true(m.worst == 0.04);
+    assert_true(fabs(m.margin - 0.01) < 1e-15);
+    assert_true(plan_run_value(&c[1], &ev, 0) == 0.01);
+    /* a seed without the scope (a run of an older version) has no value */
+    plan_eval old = {.value = 4, .n_runs = 3, .runs = runs};
+    assert_true(isnan(plan_run_value(&c[1], &old, 0)));
+    plan_margin_of(&c[1], &old, &m);
+    assert_false(m.present);
+    /* the plot: a panel per scoped name, labelled with it, its values */
+    plot_plan pp = {.scenario = "vps", .path = "hosts[0].vms[1].count", .suffix = "",
+                    .slo_text = slo, .lo = 4, .hi = 4, .cmps = c, .n_cmps = 2, .evals = &ev,
+                    .n_evals = 1};
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_int_equal(plot_write_plan(f, &pp), BS_OK);
+    fclose(f);
+    assert_non_null(strstr(buf, "$c1 << EOD\n# value worst mean meets\n4 1 0.333333333333"));
+    assert_non_null(strstr(buf, "$c2 << EOD\n# value worst mean meets\n4 0.04 0.0233333333333"));
+    assert_non_null(strstr(buf, "ylabel_k[1] = 'db.host_oom_kills (count)'"));
+    assert_non_null(strstr(buf, "ylabel_k[2] = 'web.stall_p99@peak (fraction)'"));
+    assert_non_null(strstr(buf, "cname[2] = 'web.stall_p99@peak<0.05'"));
+    free(buf);
+    for (int i = 0; i < 3; i++)
+        met_set_free(&sets[i]);
+    expr_free(e);
+}
+
 /* ------------------------------------------------------------------ */
 /* the command                                                          */
 
@@ -307,6 +409,7 @@ int main(void)
         cmocka_unit_test(bisection_edges),
         cmocka_unit_test(slo_comparisons_come_in_written_order_with_thresholds_in_base_units),
         cmocka_unit_test(margins_take_the_worst_seed),
+        cmocka_unit_test(a_tenants_slo_reads_its_scopes_in_evaluation_and_margins),
         cmocka_unit_test(plan_finds_the_capacity_of_a_monotone_scenario),
         cmocka_unit_test(plan_without_an_answer_exits_1),
         cmocka_unit_test(plan_bad_input_exits_2_with_a_clear_message),

@@ -461,7 +461,7 @@ static void sweep_script(const char *pdir)
     swp_result r = {.scenario = "sw", .axes = axes, .kinds = kinds, .values = values,
                     .n_values = n_values, .n_axes = 1, .points = pts, .n_points = 2,
                     .n_runs = 2};
-    met_id shown[] = {MET_STALL_S};
+    met_ref shown[] = {{.id = MET_STALL_S}};
     assert_int_equal(plot_write_sweep_scripts(pdir, &r, shown, 1), BS_OK);
 }
 

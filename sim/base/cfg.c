@@ -1169,6 +1169,17 @@ bs_rc cfg_get_size(cfg_ctx *cx, const cfg_node *map, const char *path, const cha
     return rc;
 }
 
+bs_rc cfg_get_bytes(cfg_ctx *cx, const cfg_node *map, const char *path, const char *key, bool required,
+                    int64_t dflt, int64_t *out) {
+    double b;
+    const cfg_node *n;
+    char vp[CFG_PATH_MAX];
+    *out = dflt;
+    bs_rc rc = get_value(cx, map, path, key, required, UNIT_SIZE, &b, &n, vp);
+    if (rc == BS_OK && n) *out = (int64_t)floor(b);
+    return rc;
+}
+
 bs_rc cfg_get_time(cfg_ctx *cx, const cfg_node *map, const char *path, const char *key, bool required,
                    bs_time dflt, bs_time *out) {
     double ns;

@@ -127,6 +127,11 @@ void cfg_path_index(char out[CFG_PATH_MAX], const char *parent, size_t index);
  * BS_ERR_INPUT; *out then holds dflt. */
 bs_rc cfg_get_size(cfg_ctx *cx, const cfg_node *map, const char *path, const char *key,
                    bool required, bs_pages dflt, bs_pages *out); /* rounded down to pages */
+/* A size in exact bytes (rounded down to a whole byte), for parameters an
+ * original controller reads in bytes: `--set vm_min_mem=413762560` stays
+ * 413762560, not a page multiple. */
+bs_rc cfg_get_bytes(cfg_ctx *cx, const cfg_node *map, const char *path, const char *key,
+                    bool required, int64_t dflt, int64_t *out);
 bs_rc cfg_get_time(cfg_ctx *cx, const cfg_node *map, const char *path, const char *key,
                    bool required, bs_time dflt, bs_time *out);
 bs_rc cfg_get_rate(cfg_ctx *cx, const cfg_node *map, const char *path, const char *key,

@@ -10,7 +10,11 @@
  *   they come back exactly.
  * - --fail-if sits next to the loader because a relative threshold is only
  *   meaningful against a loaded baseline; the report module stays free of
- *   expressions. */
+ *   expressions.
+ * - The gate evaluates on a met_set of every scope's means (the run, the
+ *   groups, the windows), so GROUP.METRIC@WINDOW needs nothing here but the
+ *   set; a scope the baseline lacks reads as null there and gets a note,
+ *   as a result the baseline lacks does. */
 #include "sim/batch/baseline.h"
 
 #include <ctype.h>
@@ -96,9 +100,9 @@ static bool read_string_list(loader *L, const cfg_node *root, const char *key, c
     return ok;
 }
 
-static void read_metrics(loader *L, const cfg_node *m, const char *path, cmp_result *res)
+static void read_metrics(loader *L, const cfg_node *m, const char *path, tab_cell cells[MET_COUNT])
 {
-    cmp_empty_cells(res->m);
+    cmp_empty_cells(cells);
     if (m == NULL || cfg_expect_map(&L->cx, m, path) != BS_OK)
         return;
     for (size_t i = 0; i < m->n; i++) {
@@ -124,7 +128,7 @@ static void read_metrics(loader *L, const cfg_node *m, const char *path, cmp_res
             ok = false;
         }
         if (ok)
-            res->m[id] = (tab_cell){.mean = has_mean ? mean : NAN,
+            cells[id] = (tab_cell){.mean = has_mean ? mean : NAN,
                                     .ci95 = has_ci ? ci : NAN,
                                     .n = (size_t)n};
     }
@@ -158,10 +162,108 @@ static void read_results(loader *L, const cfg_node *seq, const char *path, cmp_s
         const cfg_node *m = cfg_map_get(it, "metrics");
         if (m == NULL)
             cfg_error(&L->cx, it, p, "missing required key 'metrics'");
-        read_metrics(L, m, mp, res);
+        read_metrics(L, m, mp, res->m);
         for (size_t j = 0; res->policy && j + 1 < sc->n_results; j++)
             if (sc->results[j].policy && strcmp(sc->results[j].policy, res->policy) == 0)
                 cfg_error(&L->cx, it, p, "policy '%s' appears twice", res->policy);
+    }
+}
+
+/* The rows of one scope ("results" of a group or window): each policy's
+ * cells become a scope of that policy's run-level result. */
+static void read_scope_rows(loader *L, const cfg_node *seq, const char *path, cmp_scenario *sc,
+                            const char *group, const char *window)
+{
+    if (cfg_expect_seq(&L->cx, seq, path) != BS_OK)
+        return;
+    for (size_t i = 0; i < seq->n && !L->oom; i++) {
+        const cfg_node *it = seq->entries[i].val;
+        char p[CFG_PATH_MAX];
+        cfg_path_index(p, path, i);
+        if (cfg_expect_map(&L->cx, it, p) != BS_OK)
+            continue;
+        const char *policy = NULL;
+        if (cfg_get_string(&L->cx, it, p, "policy", true, NULL, &policy) != BS_OK || !policy)
+            continue;
+        cmp_result *res = (cmp_result *)cmp_find_result(sc, policy);
+        if (res == NULL) {
+            cfg_error(&L->cx, it, p, "policy '%s' has no results of the whole run", policy);
+            continue;
+        }
+        if (cmp_cells_of(res, group, window) != NULL) {
+            cfg_error(&L->cx, it, p, "policy '%s' appears twice", policy);
+            continue;
+        }
+        cmp_cells *c = NULL;
+        if (cmp_result_add_scope(res, group, window, &c) != BS_OK) {
+            L->oom = true;
+            return;
+        }
+        int64_t rank = 0, runs = 0;
+        cfg_get_uint(&L->cx, it, p, "rank", true, 0, &rank);
+        cfg_get_uint(&L->cx, it, p, "runs", true, 0, &runs);
+        c->rank = (size_t)rank;
+        c->runs = (size_t)runs;
+        char mp[CFG_PATH_MAX];
+        cfg_path_key(mp, p, "metrics");
+        const cfg_node *m = cfg_map_get(it, "metrics");
+        if (m == NULL)
+            cfg_error(&L->cx, it, p, "missing required key 'metrics'");
+        read_metrics(L, m, mp, c->m);
+    }
+}
+
+/* "groups": [{"name", "results"}] of the run (window NULL) or of a window;
+ * absent in baselines made before groups existed, which load as before. */
+static void read_groups(loader *L, const cfg_node *map, const char *path, cmp_scenario *sc,
+                        const char *window)
+{
+    const cfg_node *seq = cfg_map_get(map, "groups");
+    char gp[CFG_PATH_MAX];
+    cfg_path_key(gp, path, "groups");
+    if (seq == NULL || cfg_expect_seq(&L->cx, seq, gp) != BS_OK)
+        return;
+    for (size_t i = 0; i < seq->n && !L->oom; i++) {
+        const cfg_node *it = seq->entries[i].val;
+        char p[CFG_PATH_MAX], rp[CFG_PATH_MAX];
+        cfg_path_index(p, gp, i);
+        if (cfg_expect_map(&L->cx, it, p) != BS_OK)
+            continue;
+        const char *name = NULL;
+        if (cfg_get_string(&L->cx, it, p, "name", true, NULL, &name) != BS_OK || !name)
+            continue;
+        const cfg_node *res = cfg_map_get(it, "results");
+        cfg_path_key(rp, p, "results");
+        if (res == NULL)
+            cfg_error(&L->cx, it, p, "missing required key 'results'");
+        else
+            read_scope_rows(L, res, rp, sc, name, window);
+    }
+}
+
+static void read_windows(loader *L, const cfg_node *map, const char *path, cmp_scenario *sc)
+{
+    const cfg_node *seq = cfg_map_get(map, "windows");
+    char wp[CFG_PATH_MAX];
+    cfg_path_key(wp, path, "windows");
+    if (seq == NULL || cfg_expect_seq(&L->cx, seq, wp) != BS_OK)
+        return;
+    for (size_t i = 0; i < seq->n && !L->oom; i++) {
+        const cfg_node *it = seq->entries[i].val;
+        char p[CFG_PATH_MAX], rp[CFG_PATH_MAX];
+        cfg_path_index(p, wp, i);
+        if (cfg_expect_map(&L->cx, it, p) != BS_OK)
+            continue;
+        const char *name = NULL;
+        if (cfg_get_string(&L->cx, it, p, "name", true, NULL, &name) != BS_OK || !name)
+            continue;
+        const cfg_node *res = cfg_map_get(it, "results");
+        cfg_path_key(rp, p, "results");
+        if (res == NULL)
+            cfg_error(&L->cx, it, p, "missing required key 'results'");
+        else
+            read_scope_rows(L, res, rp, sc, NULL, name);
+        read_groups(L, it, p, sc, name);
     }
 }
 
@@ -208,10 +310,12 @@ static void read_report(loader *L, const cfg_node *root)
             if (cmp_parse_rank_by(rank_by[i], k, &n, err, sizeof err) != BS_OK || n != 1) {
                 cfg_error(&L->cx, seq->entries[i].val, p, "expected a ranking criterion: %s",
                           err[0] ? err : "one criterion per item");
+                cmp_keys_free(k, n);
             } else if (r->n_keys == CMP_MAX_KEYS) {
                 cfg_error(&L->cx, seq->entries[i].val, p, "more than %d criteria", CMP_MAX_KEYS);
+                cmp_keys_free(k, n);
             } else {
-                r->keys[r->n_keys++] = k[0];
+                r->keys[r->n_keys++] = k[0]; /* its names move into the report */
             }
         }
     }
@@ -247,6 +351,10 @@ static void read_report(loader *L, const cfg_node *root)
             cfg_error(&L->cx, it, p, "missing required key 'results'");
         else
             read_results(L, res, rp, sc);
+        if (!L->oom) {
+            read_groups(L, it, p, sc, NULL);
+            read_windows(L, it, p, sc);
+        }
         for (size_t j = 0; sc->name && j + 1 < r->n_scenarios; j++)
             if (r->scenarios[j].name && strcmp(r->scenarios[j].name, sc->name) == 0)
                 cfg_error(&L->cx, it, p, "scenario '%s' appears twice", sc->name);
@@ -293,6 +401,43 @@ bs_rc cmp_load(const char *path, cfg_errs *errs, cmp_report **out)
 
 /* ---------------------------------------------------------------- fail-if */
 
+static bool same_name(const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* A note per scope that the relative comparisons of e name and the
+ * baseline's result lacks (a baseline made before groups, say): those
+ * comparisons are false, as for a result the baseline lacks. */
+static void scope_notes(const expr *e, const met_set *bset, const char *baseline_name,
+                        const char *scenario, const char *policy, FILE *msgs)
+{
+    expr_cmp cmps[64];
+    size_t n = BS_MIN(expr_comparisons(e, cmps, 64), (size_t)64);
+    for (size_t i = 0; i < n; i++) {
+        const met_ref *ref = cmps[i].ref;
+        if (!cmps[i].relative || (ref->group == NULL && ref->window == NULL) ||
+            met_set_find(bset, ref->group, ref->window) != NULL)
+            continue;
+        bool said = false; /* one note per scope */
+        for (size_t j = 0; j < i && !said; j++)
+            said = cmps[j].relative && same_name(cmps[j].ref->group, ref->group) &&
+                   same_name(cmps[j].ref->window, ref->window);
+        if (said)
+            continue;
+        char what[256];
+        if (ref->group && ref->window)
+            snprintf(what, sizeof what, "group '%s' in window '%s'", ref->group, ref->window);
+        else if (ref->group)
+            snprintf(what, sizeof what, "group '%s'", ref->group);
+        else
+            snprintf(what, sizeof what, "window '%s'", ref->window);
+        fprintf(msgs, "note: %s has no %s for %s / %s: its relative conditions on it are false "
+                      "there\n",
+                baseline_name ? baseline_name : "the baseline", what, scenario, policy);
+    }
+}
+
 bool cmp_fail_if(const cmp_report *r, const expr *e, const cmp_report *baseline,
                  const char *baseline_name, FILE *msgs)
 {
@@ -303,20 +448,31 @@ bool cmp_fail_if(const cmp_report *r, const expr *e, const cmp_report *baseline,
         for (size_t p = 0; p < sc->n_results; p++) {
             const cmp_result *res = &sc->results[p];
             const cmp_result *bres = cmp_find_result(bsc, res->policy);
+            /* every scope's means: names may be GROUP.METRIC@WINDOW; when
+             * memory runs out the run alone is judged */
             met_values v, b;
-            cmp_means(res, &v);
-            if (bres)
+            met_scope vs, bs;
+            met_set vset = {0}, bset = {0};
+            bool v_owned = cmp_means_set(res, &vset) == BS_OK;
+            if (!v_owned) {
+                cmp_means(res, &v);
+                vset = met_set_view(&vs, &v);
+            }
+            bool b_owned = bres && cmp_means_set(bres, &bset) == BS_OK;
+            if (bres && !b_owned) {
                 cmp_means(bres, &b);
+                bset = met_set_view(&bs, &b);
+            }
             if (relative && bres == NULL && baseline != NULL)
                 fprintf(msgs,
                         "note: %s has no results for %s / %s: its relative conditions are "
                         "false there\n",
                         baseline_name ? baseline_name : "the baseline", sc->name, res->policy);
+            else if (relative && bres != NULL)
+                scope_notes(e, &bset, baseline_name, sc->name, res->policy, msgs);
             char *why = NULL;
             size_t len = 0;
             FILE *m = open_memstream(&why, &len);
-            met_scope vs, bs;
-            met_set vset = met_set_view(&vs, &v), bset = met_set_view(&bs, &b);
             bool held = expr_eval(e, &vset, bres ? &bset : NULL, m);
             if (m)
                 fclose(m);
@@ -335,6 +491,10 @@ bool cmp_fail_if(const cmp_report *r, const expr *e, const cmp_report *baseline,
                             res->policy);
             }
             free(why);
+            if (v_owned)
+                met_set_free(&vset);
+            if (b_owned)
+                met_set_free(&bset);
         }
     }
     return any;

@@ -7,6 +7,7 @@
 
 #include <assert.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,18 +52,42 @@ bs_rc plan_bisect(int64_t lo, int64_t hi, plan_meets_fn meets, void *ctx, bool *
 
 /* ---------------------------------------------------------------- margins */
 
+double plan_run_value(const expr_cmp *c, const plan_eval *ev, size_t i)
+{
+    if (c->ref != NULL && ev->sets != NULL)
+        return met_ref_value(c->ref, &ev->sets[i]);
+    if (c->ref != NULL && (c->ref->group != NULL || c->ref->window != NULL))
+        return NAN; /* a scope and only the run's values: none */
+    const met_values *m = &ev->runs[i];
+    return m->present[c->metric] ? m->v[c->metric] : NAN;
+}
+
+void plan_cmp_name(const expr_cmp *c, char *buf, size_t len)
+{
+    if (c->ref != NULL)
+        met_ref_text(c->ref, buf, len);
+    else
+        snprintf(buf, len, "%s", met_info_get(c->metric)->name);
+}
+
+void plan_cmp_text(const expr_cmp *c, char *buf, size_t len)
+{
+    char name[192];
+    plan_cmp_name(c, name, sizeof name);
+    snprintf(buf, len, "%s%s%s", name, c->op, c->text);
+}
+
 void plan_margin_of(const expr_cmp *c, const plan_eval *ev, plan_margin *out)
 {
     *out = (plan_margin){.worst = NAN, .margin = NAN, .present = ev->n_runs > 0};
     double t = c->threshold;
     bool have = false;
     for (size_t i = 0; i < ev->n_runs; i++) {
-        const met_values *m = &ev->runs[i];
-        if (!m->present[c->metric] || !isfinite(m->v[c->metric])) {
+        double v = plan_run_value(c, ev, i);
+        if (!isfinite(v)) {
             out->present = false;
             continue;
         }
-        double v = m->v[c->metric];
         double worse; /* how bad v is: larger is worse */
         if (strcmp(c->op, "<") == 0 || strcmp(c->op, "<=") == 0)
             worse = v;

@@ -16,9 +16,19 @@
 typedef struct plan_eval {
     int64_t value;
     size_t n_runs, n_meeting;
-    met_values *runs;
+    met_values *runs;    /* per seed: the run's metrics */
+    met_set *sets;       /* per seed: every scope (groups, windows), what the SLO
+                          * was evaluated on; NULL: the runs only */
     bool meets;          /* every run met the SLO */
 } plan_eval;
+
+/* The value of comparison c's name ([GROUP.]METRIC[@WINDOW], c->ref; the
+ * run's metric when ref is NULL) in run i of ev; NAN when it has none. */
+double plan_run_value(const expr_cmp *c, const plan_eval *ev, size_t i);
+/* "db.stall_p99@peak<0.05": the comparison as its name and threshold read. */
+void plan_cmp_text(const expr_cmp *c, char *buf, size_t len);
+/* "db.stall_p99@peak": the name of the comparison's metric. */
+void plan_cmp_name(const expr_cmp *c, char *buf, size_t len);
 
 /* A comparison's worst value over the runs of one evaluation and its margin
  * (positive: room left; negative: by how much it is missed).  For < and <=

@@ -533,6 +533,102 @@ static bs_rc read_params(const char *file, swp_run *r, char *err, size_t len)
     return rc;
 }
 
+/* A "metrics" object of summary.json into v; `where` names it in messages
+ * ("metrics", "groups[1].metrics"). */
+static bs_rc read_metrics(const cfg_node *metrics, met_values *v, const char *file,
+                          const char *where, char *err, size_t len)
+{
+    *v = (met_values){0};
+    for (size_t i = 0; i < metrics->n; i++) {
+        const cfg_entry *e = &metrics->entries[i];
+        met_id id = met_find(e->key);
+        if (id == MET_COUNT || e->val->kind != CFG_SCALAR || cfg_is_null(e->val))
+            continue; /* a metric of another version, or null */
+        char *end;
+        double x = strtod(e->val->value, &end);
+        if (*end != '\0' || e->val->value[0] == '\0') {
+            bs_errf(err, len, "%s: %s.%s: expected a number or null, found '%s'", file, where,
+                    e->key, e->val->value);
+            return BS_ERR_INPUT;
+        }
+        v->v[id] = x;
+        v->present[id] = true;
+    }
+    return BS_OK;
+}
+
+/* A list of {"name", "metrics"} (summary.json's "groups", or a window's)
+ * appended to r->scopes with the window `window` (NULL: the whole run). */
+static bs_rc read_scope_list(const cfg_node *list, const char *window, const char *file,
+                             const char *where, swp_run *r, char *err, size_t len)
+{
+    for (size_t i = 0; i < list->n; i++) {
+        const cfg_node *item = list->entries[i].val;
+        const cfg_node *name = get(item, "name", CFG_SCALAR),
+                       *metrics = get(item, "metrics", CFG_MAP);
+        char at[160];
+        snprintf(at, sizeof at, "%s[%zu]", where, i);
+        if (name == NULL || metrics == NULL || name->value[0] == '\0') {
+            bs_errf(err, len, "%s: %s: expected {\"name\", \"metrics\"}", file, at);
+            return BS_ERR_INPUT;
+        }
+        met_values v;
+        strncat(at, ".metrics", sizeof at - strlen(at) - 1);
+        bs_rc rc = read_metrics(metrics, &v, file, at, err, len);
+        if (rc == BS_OK)
+            rc = met_set_add(&r->scopes, name->value, window, &v);
+        if (rc != BS_OK)
+            return rc;
+    }
+    return BS_OK;
+}
+
+/* The scopes of summary.json in its order (met_set): the run, "groups",
+ * then every window followed by its groups.  Both keys are optional: a
+ * summary.json of a version before groups and windows has the run only. */
+static bs_rc read_scopes(const cfg_node *root, const char *file, swp_run *r, char *err,
+                         size_t len)
+{
+    bs_rc rc = met_set_add(&r->scopes, NULL, NULL, &r->m);
+    const cfg_entry *ge = root->kind == CFG_MAP ? cfg_map_entry(root, "groups") : NULL;
+    const cfg_entry *we = root->kind == CFG_MAP ? cfg_map_entry(root, "windows") : NULL;
+    if (rc == BS_OK && ge != NULL && !cfg_is_null(ge->val)) {
+        if (ge->val->kind != CFG_SEQ) {
+            bs_errf(err, len, "%s: \"groups\": expected a list", file);
+            return BS_ERR_INPUT;
+        }
+        rc = read_scope_list(ge->val, NULL, file, "groups", r, err, len);
+    }
+    if (rc == BS_OK && we != NULL && !cfg_is_null(we->val)) {
+        if (we->val->kind != CFG_SEQ) {
+            bs_errf(err, len, "%s: \"windows\": expected a list", file);
+            return BS_ERR_INPUT;
+        }
+        for (size_t i = 0; rc == BS_OK && i < we->val->n; i++) {
+            const cfg_node *w = we->val->entries[i].val;
+            const cfg_node *name = get(w, "name", CFG_SCALAR),
+                           *metrics = get(w, "metrics", CFG_MAP);
+            const cfg_entry *wg = w->kind == CFG_MAP ? cfg_map_entry(w, "groups") : NULL;
+            char at[160];
+            if (name == NULL || metrics == NULL || name->value[0] == '\0' ||
+                (wg != NULL && !cfg_is_null(wg->val) && wg->val->kind != CFG_SEQ)) {
+                bs_errf(err, len, "%s: windows[%zu]: expected {\"name\", \"metrics\", \"groups\"}",
+                        file, i);
+                return BS_ERR_INPUT;
+            }
+            met_values v;
+            snprintf(at, sizeof at, "windows[%zu].metrics", i);
+            rc = read_metrics(metrics, &v, file, at, err, len);
+            if (rc == BS_OK)
+                rc = met_set_add(&r->scopes, NULL, name->value, &v);
+            snprintf(at, sizeof at, "windows[%zu].groups", i);
+            if (rc == BS_OK && wg != NULL && !cfg_is_null(wg->val))
+                rc = read_scope_list(wg->val, name->value, file, at, r, err, len);
+        }
+    }
+    return rc;
+}
+
 static bs_rc read_summary(const char *file, swp_run *r, char *err, size_t len)
 {
     cfg_doc *doc = NULL;
@@ -559,23 +655,10 @@ static bs_rc read_summary(const char *file, swp_run *r, char *err, size_t len)
              file, name->value, seed, r->scenario, r->seed);
         rc = BS_ERR_INPUT;
     }
-    r->m = (met_values){0};
-    for (size_t i = 0; rc == BS_OK && i < metrics->n; i++) {
-        const cfg_entry *e = &metrics->entries[i];
-        met_id id = met_find(e->key);
-        if (id == MET_COUNT || e->val->kind != CFG_SCALAR || cfg_is_null(e->val))
-            continue; /* a metric of another version, or null */
-        char *end;
-        double v = strtod(e->val->value, &end);
-        if (*end != '\0' || e->val->value[0] == '\0') {
-            bs_errf(err, len, "%s: metrics.%s: expected a number or null, found '%s'", file, e->key,
-                 e->val->value);
-            rc = BS_ERR_INPUT;
-            break;
-        }
-        r->m.v[id] = v;
-        r->m.present[id] = true;
-    }
+    if (rc == BS_OK)
+        rc = read_metrics(metrics, &r->m, file, "metrics", err, len);
+    if (rc == BS_OK)
+        rc = read_scopes(root, file, r, err, len);
     cfg_doc_free(doc);
     return rc;
 }
@@ -617,5 +700,6 @@ void swp_run_free(swp_run *r)
     free(r->fixed);
     free(r->scenario);
     free(r->version);
+    met_set_free(&r->scopes);
     *r = (swp_run){0};
 }

@@ -144,7 +144,12 @@ typedef struct swp_run {
     size_t n_fixed;
     uint64_t grid;          /* swp_grid_signature */
     size_t job, jobs;
-    met_values m;           /* from summary.json */
+    met_values m;           /* from summary.json: the run's metrics */
+    met_set scopes;         /* every scope of summary.json: s[0] the run (= m),
+                             * then its "groups", then per window the window and
+                             * its groups (met_set order).  A summary.json of an
+                             * older version without groups or windows gives the
+                             * run only; a hand-made swp_run may leave it empty */
 } swp_run;
 
 /* params.json of job k of g in run_dir (created), temporary + rename.
@@ -153,8 +158,9 @@ bs_rc swp_write_params(const char *run_dir, const swp_ident *ident, const swp_gr
                        const swp_set *fixed, size_t n_fixed, const char *id);
 /* Whether run_dir holds a complete run (params.json and summary.json). */
 bool swp_run_complete(const char *run_dir);
-/* Read params.json and summary.json.  BS_ERR_INPUT with a message naming
- * the file when either is missing or not what this module writes. */
+/* Read params.json and summary.json (its "metrics", "groups" and
+ * "windows" with their groups).  BS_ERR_INPUT with a message naming the
+ * file when either is missing or not what this module writes. */
 bs_rc swp_read_run(const char *run_dir, swp_run *out, char *err, size_t err_len);
 void swp_run_free(swp_run *r);
 
@@ -164,9 +170,19 @@ typedef struct swp_point {
     size_t *pos;            /* per axis: index into swp_result.values[axis] */
     size_t n_runs;
     uint64_t *seeds;        /* ascending */
-    met_values *runs;       /* per seed */
+    met_values *runs;       /* per seed: the run's metrics */
+    met_set *sets;          /* per seed: every scope (owned; NULL in a hand-made point) */
     tab_cell m[MET_COUNT];  /* mean and 95 % half-width over the seeds */
+    tab_cell (*sm)[MET_COUNT]; /* per scope of swp_result.scopes (sm[0] == m); a
+                             * scope a seed lacks counts as null there.  NULL in a
+                             * hand-made point: the run only */
 } swp_point;
+
+/* The name of a scope: (NULL, NULL) the run, (g, NULL) a group, (NULL, w) a
+ * window, (g, w) a group in a window (met_set). */
+typedef struct swp_scope {
+    char *group, *window;
+} swp_scope;
 
 typedef enum swp_axis_kind { SWP_TEXT, SWP_NUMBER, SWP_SIZE, SWP_TIME, SWP_FRACTION } swp_axis_kind;
 
@@ -183,11 +199,15 @@ typedef struct swp_result {
     swp_point *points;      /* table order */
     size_t n_points;
     size_t n_runs;
+    swp_scope *scopes;      /* every scope of any run, scopes[0] the run, then in
+                             * summary.json order (n_scopes 0: the run only) */
+    size_t n_scopes;
 } swp_result;
 
 /* Group runs into points and order them: per axis numerically when every
  * value reads as a number (or every one as a size, a time, a fraction), else
- * in the order of the axis's list.  Runs with the same id count once.
+ * in the order of the axis's list, and aggregate every scope over the seeds.
+ * Runs with the same id count once.
  * BS_ERR_INPUT when the runs belong to different scenarios (name or
  * content) or vary different paths.  The runs are left untouched. */
 bs_rc swp_result_build(const swp_run *runs, size_t n, swp_result *out, char *err, size_t err_len);
@@ -195,20 +215,48 @@ void swp_result_free(swp_result *r);
 
 typedef enum swp_format { SWP_FMT_TEXT, SWP_FMT_MARKDOWN, SWP_FMT_JSON, SWP_FMT_CSV } swp_format;
 
-/* The table: text and markdown show `shown` metrics, json and csv every
- * metric.  Byte-identical for the same runs. */
-bs_rc swp_write_table(FILE *f, const swp_result *r, swp_format fmt, const met_id *shown,
+/* Index of a scope in r->scopes, SIZE_MAX when no run has it. */
+size_t swp_result_scope(const swp_result *r, const char *group, const char *window);
+/* The aggregated cell of a metric name ([GROUP.]METRIC[@WINDOW]) at point p,
+ * NULL when the result has no such scope. */
+const tab_cell *swp_point_cell(const swp_result *r, const swp_point *p, const met_ref *ref);
+/* Are the groups and windows a name refers to among the result's?  If not,
+ * BS_ERR_INPUT and err names it and lists those there are (met_ref_check). */
+bs_rc swp_result_check_ref(const swp_result *r, const met_ref *ref, char *err, size_t err_len);
+/* Does the result have per-group or per-window rows worth a table of their
+ * own in text and markdown: two groups or more, or any window? */
+bool swp_result_has_scope_rows(const swp_result *r);
+
+/* The metrics of text and markdown tables and of plots: names
+ * [GROUP.]METRIC[@WINDOW] (met_ref, owned by the array). */
+#define SWP_MAX_SHOWN 64
+
+/* The table: text and markdown show the `shown` metrics (each from its
+ * scope, headed by its name) and, when the result has scope rows, a second
+ * table of the shown metrics per group and window; json and csv every
+ * metric of every scope.  Byte-identical for the same runs. */
+bs_rc swp_write_table(FILE *f, const swp_result *r, swp_format fmt, const met_ref *shown,
                       size_t n_shown);
-/* The default metrics of text, markdown and plots. */
-size_t swp_default_metrics(met_id out[MET_COUNT]);
-/* "stall_s,stall_p99": the metrics; BS_ERR_INPUT with a message on a bad name. */
-bs_rc swp_parse_metrics(const char *text, met_id out[MET_COUNT], size_t *n, char *err,
+/* The default metrics of text, markdown and plots (run scope). */
+size_t swp_default_metrics(met_ref out[SWP_MAX_SHOWN]);
+/* "stall_s,db.stall_p99@peak": the metrics; BS_ERR_INPUT with a message on a
+ * bad name (unknown groups and windows are checked later, against the
+ * scenario: swp_check_metrics).  Replaces what out held (frees it). */
+bs_rc swp_parse_metrics(const char *text, met_ref out[SWP_MAX_SHOWN], size_t *n, char *err,
                         size_t err_len);
-/* DIR/sweep.{txt,md,json,csv} and DIR/plots/METRIC.gp for each shown metric
- * (temporary + rename each).  Plots: the metric against the first numeric
- * axis (else the first axis), one line per combination of the other axes
- * (one per policy), mean with its 95 % band. */
-bs_rc swp_write_outputs(const char *dir, const swp_result *r, const met_id *shown,
+void swp_metrics_free(met_ref *m, size_t n);
+/* Every group and window the names refer to exists in the scenario (its
+ * groups and windows)?  If not, BS_ERR_INPUT naming the first unknown one. */
+bs_rc swp_check_metrics(const met_ref *m, size_t n, const scen *sc, char *err, size_t err_len);
+/* The names of a scenario's groups and windows (for expr_check_names):
+ * arrays of borrowed names, caller frees the arrays. */
+bs_rc swp_scen_names(const scen *sc, const char ***groups, size_t *n_groups,
+                     const char ***windows, size_t *n_windows);
+/* DIR/sweep.{txt,md,json,csv} and DIR/plots/NAME.gp for each shown metric
+ * (temporary + rename each).  Plots: the metric (of its scope) against the
+ * first numeric axis (else the first axis), one line per combination of the
+ * other axes (one per policy), mean with its 95 % band. */
+bs_rc swp_write_outputs(const char *dir, const swp_result *r, const met_ref *shown,
                         size_t n_shown);
 /* Write `path` through a temporary in the same directory: fill() writes the
  * content; renamed only when complete. */

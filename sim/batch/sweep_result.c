@@ -221,6 +221,71 @@ static bs_rc order_axis(swp_result *r, size_t a, run_ref *refs, size_t n)
     return rc;
 }
 
+static bool same_scope_name(const char *a, const char *b)
+{
+    return (a == NULL || b == NULL) ? a == b : strcmp(a, b) == 0;
+}
+
+size_t swp_result_scope(const swp_result *r, const char *group, const char *window)
+{
+    if (r->n_scopes == 0) /* a hand-made result: the run only */
+        return group == NULL && window == NULL ? 0 : SIZE_MAX;
+    for (size_t i = 0; i < r->n_scopes; i++)
+        if (same_scope_name(r->scopes[i].group, group) &&
+            same_scope_name(r->scopes[i].window, window))
+            return i;
+    return SIZE_MAX;
+}
+
+static bs_rc add_scope_name(swp_result *r, const char *group, const char *window)
+{
+    if (r->n_scopes > 0 && swp_result_scope(r, group, window) != SIZE_MAX)
+        return BS_OK;
+    swp_scope *s = realloc(r->scopes, (r->n_scopes + 1) * sizeof *s);
+    if (s == NULL)
+        return BS_ERR_INTERNAL;
+    r->scopes = s;
+    swp_scope *n = &s[r->n_scopes];
+    n->group = group ? strdup(group) : NULL;
+    n->window = window ? strdup(window) : NULL;
+    if ((group && !n->group) || (window && !n->window)) {
+        free(n->group);
+        free(n->window);
+        return BS_ERR_INTERNAL;
+    }
+    r->n_scopes++;
+    return BS_OK;
+}
+
+/* The scopes of one run of a point, owned: its own, or the run alone for
+ * a run read without them. */
+static bs_rc run_scopes(const swp_run *run, met_set *out)
+{
+    if (run->scopes.n > 0)
+        return met_set_copy(&run->scopes, out);
+    *out = (met_set){0};
+    return met_set_add(out, NULL, NULL, &run->m);
+}
+
+/* Every scope of a point over its seeds: a seed without the scope (a run
+ * of another version) has no values there. */
+static bs_rc aggregate_scopes(const swp_result *r, swp_point *p)
+{
+    p->sm = calloc(r->n_scopes, sizeof *p->sm);
+    met_values *vals = malloc(p->n_runs * sizeof *vals);
+    bs_rc rc = p->sm && vals ? BS_OK : BS_ERR_INTERNAL;
+    for (size_t k = 0; rc == BS_OK && k < r->n_scopes; k++) {
+        for (size_t s = 0; s < p->n_runs; s++) {
+            const met_values *v = met_set_find(&p->sets[s], r->scopes[k].group,
+                                               r->scopes[k].window);
+            vals[s] = v ? *v : (met_values){0};
+        }
+        cmp_aggregate(vals, p->n_runs, p->sm[k]);
+    }
+    free(vals);
+    return rc;
+}
+
 bs_rc swp_result_build(const swp_run *runs, size_t n, swp_result *out, char *err, size_t err_len)
 {
     *out = (swp_result){0};
@@ -266,6 +331,15 @@ bs_rc swp_result_build(const swp_run *runs, size_t n, swp_result *out, char *err
         if (out->points == NULL)
             rc = BS_ERR_INTERNAL;
     }
+    /* The scopes, in table order of the runs that have them: the run first,
+     * then summary.json's order (runs of one scenario all have the same,
+     * unless a varied path renames a group). */
+    if (rc == BS_OK)
+        rc = add_scope_name(out, NULL, NULL);
+    for (size_t i = 0; rc == BS_OK && i < m; i++)
+        for (size_t k = 0; rc == BS_OK && k < refs[i].run->scopes.n; k++)
+            rc = add_scope_name(out, refs[i].run->scopes.s[k].group,
+                                refs[i].run->scopes.s[k].window);
     for (size_t i = 0; rc == BS_OK && i < m;) {
         size_t j = i + 1;
         while (j < m && memcmp(refs[j].pos, refs[i].pos, na * sizeof *pos) == 0)
@@ -275,16 +349,20 @@ bs_rc swp_result_build(const swp_run *runs, size_t n, swp_result *out, char *err
         p->pos = malloc((na ? na : 1) * sizeof *p->pos);
         p->seeds = malloc(p->n_runs * sizeof *p->seeds);
         p->runs = malloc(p->n_runs * sizeof *p->runs);
-        if (p->pos == NULL || p->seeds == NULL || p->runs == NULL) {
+        p->sets = calloc(p->n_runs, sizeof *p->sets);
+        if (p->pos == NULL || p->seeds == NULL || p->runs == NULL || p->sets == NULL) {
             rc = BS_ERR_INTERNAL;
             break;
         }
         memcpy(p->pos, refs[i].pos, na * sizeof *pos);
-        for (size_t k = i; k < j; k++) {
+        for (size_t k = i; k < j && rc == BS_OK; k++) {
             p->seeds[k - i] = refs[k].run->seed;
             p->runs[k - i] = refs[k].run->m;
+            rc = run_scopes(refs[k].run, &p->sets[k - i]);
         }
         cmp_aggregate(p->runs, p->n_runs, p->m);
+        if (rc == BS_OK)
+            rc = aggregate_scopes(out, p);
         i = j;
     }
     free(refs);
@@ -300,6 +378,10 @@ void swp_result_free(swp_result *r)
         free(r->points[p].pos);
         free(r->points[p].seeds);
         free(r->points[p].runs);
+        for (size_t s = 0; r->points[p].sets && s < r->points[p].n_runs; s++)
+            met_set_free(&r->points[p].sets[s]);
+        free(r->points[p].sets);
+        free(r->points[p].sm);
     }
     free(r->points);
     for (size_t a = 0; a < r->n_axes; a++) {
@@ -316,7 +398,105 @@ void swp_result_free(swp_result *r)
         free(r->fixed[i]);
     free(r->fixed);
     free(r->scenario);
+    for (size_t i = 0; i < r->n_scopes; i++) {
+        free(r->scopes[i].group);
+        free(r->scopes[i].window);
+    }
+    free(r->scopes);
     *r = (swp_result){0};
+}
+
+const tab_cell *swp_point_cell(const swp_result *r, const swp_point *p, const met_ref *ref)
+{
+    size_t k = swp_result_scope(r, ref->group, ref->window);
+    if (k == SIZE_MAX)
+        return NULL;
+    return p->sm != NULL ? &p->sm[k][ref->id] : k == 0 ? &p->m[ref->id] : NULL;
+}
+
+/* The distinct groups and windows of the result's scopes (borrowed). */
+static bs_rc result_names(const swp_result *r, const char ***groups, size_t *ng,
+                          const char ***windows, size_t *nw)
+{
+    size_t cap = r->n_scopes ? r->n_scopes : 1;
+    *groups = calloc(cap, sizeof **groups);
+    *windows = calloc(cap, sizeof **windows);
+    *ng = *nw = 0;
+    if (*groups == NULL || *windows == NULL) {
+        free(*groups);
+        free(*windows);
+        return BS_ERR_INTERNAL;
+    }
+    for (size_t i = 0; i < r->n_scopes; i++) {
+        const char *g = r->scopes[i].group, *w = r->scopes[i].window;
+        bool have = false;
+        for (size_t k = 0; g && k < *ng; k++)
+            have = have || strcmp((*groups)[k], g) == 0;
+        if (g && !have)
+            (*groups)[(*ng)++] = g;
+        have = false;
+        for (size_t k = 0; w && k < *nw; k++)
+            have = have || strcmp((*windows)[k], w) == 0;
+        if (w && !have)
+            (*windows)[(*nw)++] = w;
+    }
+    return BS_OK;
+}
+
+bs_rc swp_result_check_ref(const swp_result *r, const met_ref *ref, char *err, size_t err_len)
+{
+    const char **g, **w;
+    size_t ng, nw;
+    if (result_names(r, &g, &ng, &w, &nw) != BS_OK)
+        return BS_ERR_INTERNAL;
+    bs_rc rc = met_ref_check(ref, g, ng, w, nw, err, err_len);
+    free(g);
+    free(w);
+    return rc;
+}
+
+bool swp_result_has_scope_rows(const swp_result *r)
+{
+    size_t groups = 0;
+    for (size_t i = 0; i < r->n_scopes; i++) {
+        if (r->scopes[i].window != NULL)
+            return true;
+        groups += r->scopes[i].group != NULL;
+    }
+    return groups >= 2;
+}
+
+bs_rc swp_scen_names(const scen *sc, const char ***groups, size_t *n_groups,
+                     const char ***windows, size_t *n_windows)
+{
+    *groups = calloc(sc->n_groups ? sc->n_groups : 1, sizeof **groups);
+    *windows = calloc(sc->n_windows ? sc->n_windows : 1, sizeof **windows);
+    if (*groups == NULL || *windows == NULL) {
+        free(*groups);
+        free(*windows);
+        return BS_ERR_INTERNAL;
+    }
+    for (size_t i = 0; i < sc->n_groups; i++)
+        (*groups)[i] = sc->groups[i].name;
+    for (size_t i = 0; i < sc->n_windows; i++)
+        (*windows)[i] = sc->windows[i].name;
+    *n_groups = sc->n_groups;
+    *n_windows = sc->n_windows;
+    return BS_OK;
+}
+
+bs_rc swp_check_metrics(const met_ref *m, size_t n, const scen *sc, char *err, size_t err_len)
+{
+    const char **g, **w;
+    size_t ng, nw;
+    if (swp_scen_names(sc, &g, &ng, &w, &nw) != BS_OK)
+        return BS_ERR_INTERNAL;
+    bs_rc rc = BS_OK;
+    for (size_t i = 0; rc == BS_OK && i < n; i++)
+        rc = met_ref_check(&m[i], g, ng, w, nw, err, err_len);
+    free(g);
+    free(w);
+    return rc;
 }
 
 /* ---------------------------------------------------------------- tables */
@@ -327,38 +507,67 @@ static const met_id default_metrics[] = {
     MET_OVERCOMMIT_RATIO,
 };
 
-size_t swp_default_metrics(met_id out[MET_COUNT])
+size_t swp_default_metrics(met_ref out[SWP_MAX_SHOWN])
 {
     size_t n = sizeof default_metrics / sizeof default_metrics[0];
-    memcpy(out, default_metrics, sizeof default_metrics);
+    for (size_t i = 0; i < n; i++)
+        out[i] = (met_ref){.id = default_metrics[i]};
     return n;
 }
 
-bs_rc swp_parse_metrics(const char *text, met_id out[MET_COUNT], size_t *n, char *err,
+void swp_metrics_free(met_ref *m, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        met_ref_free(&m[i]);
+}
+
+static bool same_ref(const met_ref *a, const met_ref *b)
+{
+    return a->id == b->id && same_scope_name(a->group, b->group) &&
+           same_scope_name(a->window, b->window);
+}
+
+bs_rc swp_parse_metrics(const char *text, met_ref out[SWP_MAX_SHOWN], size_t *n, char *err,
                         size_t err_len)
 {
-    *n = 0;
+    met_ref got[SWP_MAX_SHOWN];
+    size_t k = 0;
     const char *p = text;
-    while (true) {
+    bs_rc rc = BS_OK;
+    while (rc == BS_OK) {
         const char *c = strchr(p, ',');
-        size_t k = c ? (size_t)(c - p) : strlen(p);
-        char name[64];
-        snprintf(name, sizeof name, "%.*s", (int)BS_MIN(k, sizeof name - 1), p);
-        met_id id = k < sizeof name ? met_find(name) : MET_COUNT;
-        if (id == MET_COUNT) {
-            bs_errf(err, err_len, "unknown metric '%.*s' (see docs/outputs.md for the names)",
-                 (int)BS_MIN(k, (size_t)200), p);
-            return BS_ERR_INPUT;
-        }
+        size_t len = c ? (size_t)(c - p) : strlen(p);
+        met_ref ref;
+        char why[256];
+        rc = met_ref_parse(p, len, &ref, why, sizeof why);
+        if (rc == BS_ERR_INPUT)
+            bs_errf(err, err_len, "%s (see docs/outputs.md for the names)", why);
+        if (rc != BS_OK)
+            break;
         bool dup = false;
-        for (size_t i = 0; i < *n; i++)
-            dup = dup || out[i] == id;
-        if (!dup)
-            out[(*n)++] = id;
+        for (size_t i = 0; i < k; i++)
+            dup = dup || same_ref(&got[i], &ref);
+        if (dup) {
+            met_ref_free(&ref);
+        } else if (k == SWP_MAX_SHOWN) {
+            met_ref_free(&ref);
+            bs_errf(err, err_len, "more than %d metrics", SWP_MAX_SHOWN);
+            rc = BS_ERR_INPUT;
+            break;
+        } else {
+            got[k++] = ref;
+        }
         if (c == NULL)
             break;
         p = c + 1;
     }
+    if (rc != BS_OK) {
+        swp_metrics_free(got, k);
+        return rc;
+    }
+    swp_metrics_free(out, *n);
+    memcpy(out, got, k * sizeof *got);
+    *n = k;
     return BS_OK;
 }
 
@@ -395,58 +604,105 @@ static bool json_number_text(const char *s)
     return *p == '\0';
 }
 
-/* The table of r with the given metric columns (all when cols is NULL). */
+/* "db", "@peak", "db@peak": a scope as the names of expressions write it. */
+static void scope_text(const swp_scope *s, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s%s%s", s->group ? s->group : "", s->window ? "@" : "",
+             s->window ? s->window : "");
+}
+
+/* One row of a table: a point, in one scope. */
+typedef struct row_ref {
+    size_t point, scope;
+} row_ref;
+
+/* One value column: a metric, of a fixed scope or (scope SIZE_MAX) of the
+ * row's; `none` when the scope a name asks for does not exist. */
+typedef struct col_ref {
+    met_id id;
+    size_t scope;
+    bool none;
+    char name[192];
+} col_ref;
+
+typedef enum key_style { KEYS_PLAIN, KEYS_SCOPE, KEYS_GROUP_WINDOW } key_style;
+
+/* The table of r: rows and columns as given, keys the axes, the scope (one
+ * "scope" column or "group" and "window") and "runs". */
 typedef struct tab_store {
-    const char *key_names[SWP_MAX_AXES + 1];
-    bool key_numeric[SWP_MAX_AXES + 1];
-    const char *col_names[MET_COUNT];
+    const char *key_names[SWP_MAX_AXES + 3];
+    bool key_numeric[SWP_MAX_AXES + 3];
+    const char **col_names;
     const char **keys;
     char (*runs)[24];
+    char (*scope)[160];
     tab_cell *cells;
 } tab_store;
 
-static bool make_table(const swp_result *r, const met_id *cols, size_t n_cols, tab_store *st,
-                       tab *t)
+static const tab_cell empty_cell = {.mean = NAN, .ci95 = NAN, .n = 0};
+
+static const tab_cell *cell_of(const swp_result *r, row_ref row, const col_ref *c)
 {
-    static const met_id all[MET_COUNT] = {
-        0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10,
-        11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21,
-    };
-    _Static_assert(MET_COUNT == 22, "all lists every metric");
-    if (cols == NULL) {
-        cols = all;
-        n_cols = MET_COUNT;
-    }
+    const swp_point *pt = &r->points[row.point];
+    if (c->none)
+        return &empty_cell;
+    size_t k = c->scope == SIZE_MAX ? row.scope : c->scope;
+    if (pt->sm != NULL)
+        return &pt->sm[k][c->id];
+    return k == 0 ? &pt->m[c->id] : &empty_cell;
+}
+
+static bool make_table(const swp_result *r, const row_ref *rows, size_t nr, const col_ref *cols,
+                       size_t nc, key_style style, tab_store *st, tab *t)
+{
     assert(r->n_axes <= SWP_MAX_AXES);
-    size_t nk = r->n_axes + 1, np = r->n_points;
-    st->keys = calloc((np ? np : 1) * nk, sizeof *st->keys);
-    st->runs = calloc(np ? np : 1, sizeof *st->runs);
-    st->cells = calloc((np ? np : 1) * (n_cols ? n_cols : 1), sizeof *st->cells);
-    if (st->keys == NULL || st->runs == NULL || st->cells == NULL)
+    size_t ns = style == KEYS_PLAIN ? 0 : style == KEYS_SCOPE ? 1 : 2;
+    size_t nk = r->n_axes + ns + 1;
+    st->keys = calloc((nr ? nr : 1) * nk, sizeof *st->keys);
+    st->runs = calloc(nr ? nr : 1, sizeof *st->runs);
+    st->scope = calloc(nr ? nr : 1, sizeof *st->scope);
+    st->cells = calloc((nr ? nr : 1) * (nc ? nc : 1), sizeof *st->cells);
+    st->col_names = calloc(nc ? nc : 1, sizeof *st->col_names);
+    if (!st->keys || !st->runs || !st->scope || !st->cells || !st->col_names)
         return false;
-    for (size_t a = 0; a + 1 < nk; a++) {
+    for (size_t a = 0; a < r->n_axes; a++) {
         st->key_names[a] = r->axes[a];
         bool num = r->kinds[a] == SWP_NUMBER;
         for (size_t i = 0; num && i < r->n_values[a]; i++)
             num = json_number_text(r->values[a][i]);
         st->key_numeric[a] = num;
     }
+    if (style == KEYS_SCOPE) {
+        st->key_names[r->n_axes] = "scope";
+    } else if (style == KEYS_GROUP_WINDOW) {
+        st->key_names[r->n_axes] = "group";
+        st->key_names[r->n_axes + 1] = "window";
+    }
     st->key_names[nk - 1] = "runs";
     st->key_numeric[nk - 1] = true;
-    for (size_t c = 0; c < n_cols; c++)
-        st->col_names[c] = met_info_get(cols[c])->name;
-    for (size_t p = 0; p < np; p++) {
-        const swp_point *pt = &r->points[p];
-        for (size_t a = 0; a + 1 < nk; a++)
-            st->keys[p * nk + a] = r->values[a][pt->pos[a]];
-        snprintf(st->runs[p], sizeof st->runs[p], "%zu", pt->n_runs);
-        st->keys[p * nk + nk - 1] = st->runs[p];
-        for (size_t c = 0; c < n_cols; c++)
-            st->cells[p * n_cols + c] = pt->m[cols[c]];
+    for (size_t c = 0; c < nc; c++)
+        st->col_names[c] = cols[c].name;
+    for (size_t i = 0; i < nr; i++) {
+        const swp_point *pt = &r->points[rows[i].point];
+        const swp_scope *sc = r->n_scopes ? &r->scopes[rows[i].scope] : NULL;
+        for (size_t a = 0; a < r->n_axes; a++)
+            st->keys[i * nk + a] = r->values[a][pt->pos[a]];
+        if (style == KEYS_SCOPE) {
+            if (sc)
+                scope_text(sc, st->scope[i], sizeof st->scope[i]);
+            st->keys[i * nk + r->n_axes] = st->scope[i];
+        } else if (style == KEYS_GROUP_WINDOW) {
+            st->keys[i * nk + r->n_axes] = sc && sc->group ? sc->group : "";
+            st->keys[i * nk + r->n_axes + 1] = sc && sc->window ? sc->window : "";
+        }
+        snprintf(st->runs[i], sizeof st->runs[i], "%zu", pt->n_runs);
+        st->keys[i * nk + nk - 1] = st->runs[i];
+        for (size_t c = 0; c < nc; c++)
+            st->cells[i * nc + c] = *cell_of(r, rows[i], &cols[c]);
     }
     *t = (tab){.n_keys = nk,
-               .n_cols = n_cols,
-               .n_rows = np,
+               .n_cols = nc,
+               .n_rows = nr,
                .key_names = st->key_names,
                .key_numeric = st->key_numeric,
                .col_names = st->col_names,
@@ -459,7 +715,34 @@ static void free_table(tab_store *st)
 {
     free(st->keys);
     free(st->runs);
+    free(st->scope);
     free(st->cells);
+    free(st->col_names);
+}
+
+/* Rows: every point in scope 0 (`which` 0), in every scope but the run (1)
+ * or in every scope, the run first (2); caller frees. */
+static row_ref *rows_of(const swp_result *r, int which, size_t *n)
+{
+    size_t ns = r->n_scopes ? r->n_scopes : 1;
+    size_t per = which == 0 ? 1 : which == 1 ? ns - 1 : ns;
+    row_ref *rows = malloc((r->n_points * per > 0 ? r->n_points * per : 1) * sizeof *rows);
+    *n = 0;
+    for (size_t p = 0; rows && p < r->n_points; p++)
+        for (size_t k = which == 1 ? 1 : 0; k < (which == 0 ? 1 : ns); k++)
+            rows[(*n)++] = (row_ref){p, k};
+    return rows;
+}
+
+/* Every metric, each of the row's scope. */
+static col_ref *all_columns(void)
+{
+    col_ref *c = calloc(MET_COUNT, sizeof *c);
+    for (int id = 0; c && id < MET_COUNT; id++) {
+        c[id] = (col_ref){.id = (met_id)id, .scope = SIZE_MAX};
+        snprintf(c[id].name, sizeof c[id].name, "%s", met_info_get((met_id)id)->name);
+    }
+    return c;
 }
 
 /* "12 points x 3 seeds (1-3)" when every point has the same seeds, else
@@ -506,7 +789,55 @@ static void md_escaped(FILE *f, const char *s)
     }
 }
 
-static bs_rc write_text_or_md(FILE *f, const swp_result *r, bool md, const met_id *shown,
+static bs_rc write_tab(FILE *f, const swp_result *r, bool md, const row_ref *rows, size_t nr,
+                       const col_ref *cols, size_t nc, key_style style)
+{
+    tab_store st = {0};
+    tab t;
+    bool ok = make_table(r, rows, nr, cols, nc, style, &st, &t);
+    if (ok && md)
+        tab_write_markdown(f, &t);
+    else if (ok)
+        tab_write_text(f, &t);
+    free_table(&st);
+    return ok ? BS_OK : BS_ERR_INTERNAL;
+}
+
+/* The per-group and per-window table of text and markdown: the shown
+ * metrics (their metric, whatever scope they name) in every scope but the
+ * run, without the columns no scope has a value of (a group has no host
+ * metrics). */
+static bs_rc write_scope_rows(FILE *f, const swp_result *r, bool md, const met_ref *shown,
+                              size_t n_shown)
+{
+    col_ref *cols = calloc(n_shown ? n_shown : 1, sizeof *cols);
+    size_t nr = 0, nc = 0;
+    row_ref *rows = rows_of(r, 1, &nr);
+    bs_rc rc = cols && rows ? BS_OK : BS_ERR_INTERNAL;
+    for (size_t i = 0; rc == BS_OK && i < n_shown; i++) {
+        bool dup = false, any = false;
+        for (size_t c = 0; c < nc; c++)
+            dup = dup || cols[c].id == shown[i].id;
+        col_ref c = {.id = shown[i].id, .scope = SIZE_MAX};
+        for (size_t k = 0; !dup && !any && k < nr; k++)
+            any = cell_of(r, rows[k], &c)->n > 0;
+        if (dup || !any)
+            continue;
+        snprintf(c.name, sizeof c.name, "%s", met_info_get(c.id)->name);
+        cols[nc++] = c;
+    }
+    if (rc == BS_OK && nc > 0) {
+        fputs(md ? "\nPer group and window (scope `GROUP`, `@WINDOW` or `GROUP@WINDOW`):\n\n"
+                 : "\nPer group and window (scope GROUP, @WINDOW or GROUP@WINDOW):\n\n",
+              f);
+        rc = write_tab(f, r, md, rows, nr, cols, nc, KEYS_SCOPE);
+    }
+    free(cols);
+    free(rows);
+    return rc;
+}
+
+static bs_rc write_text_or_md(FILE *f, const swp_result *r, bool md, const met_ref *shown,
                               size_t n_shown)
 {
     char size[256];
@@ -528,15 +859,23 @@ static bs_rc write_text_or_md(FILE *f, const swp_result *r, bool md, const met_i
         fputs(".\n", f);
     }
     fputs("\n", f);
-    tab_store st = {0};
-    tab t;
-    bool ok = make_table(r, shown, n_shown, &st, &t);
-    if (ok && md)
-        tab_write_markdown(f, &t);
-    else if (ok)
-        tab_write_text(f, &t);
-    free_table(&st);
-    return !ok ? BS_ERR_INTERNAL : ferror(f) ? BS_ERR_INTERNAL : BS_OK;
+    /* The run table: each shown name from its own scope. */
+    col_ref *cols = calloc(n_shown ? n_shown : 1, sizeof *cols);
+    size_t nr = 0;
+    row_ref *rows = rows_of(r, 0, &nr);
+    bs_rc rc = cols && rows ? BS_OK : BS_ERR_INTERNAL;
+    for (size_t i = 0; rc == BS_OK && i < n_shown; i++) {
+        size_t k = swp_result_scope(r, shown[i].group, shown[i].window);
+        cols[i] = (col_ref){.id = shown[i].id, .scope = k, .none = k == SIZE_MAX};
+        met_ref_text(&shown[i], cols[i].name, sizeof cols[i].name);
+    }
+    if (rc == BS_OK)
+        rc = write_tab(f, r, md, rows, nr, cols, n_shown, KEYS_PLAIN);
+    free(cols);
+    free(rows);
+    if (rc == BS_OK && swp_result_has_scope_rows(r))
+        rc = write_scope_rows(f, r, md, shown, n_shown);
+    return rc != BS_OK ? rc : ferror(f) ? BS_ERR_INTERNAL : BS_OK;
 }
 
 static void json_list(FILE *f, char *const *l, size_t n)
@@ -549,43 +888,119 @@ static void json_list(FILE *f, char *const *l, size_t n)
     fputs("]", f);
 }
 
+static void json_cell_number(FILE *f, bool present, double v)
+{
+    if (present && isfinite(v)) {
+        char buf[40];
+        txt_format_double(buf, v);
+        fputs(buf, f);
+    } else {
+        fputs("null", f);
+    }
+}
+
+/* "scopes": every point in every group and window, keyed as "points" are
+ * plus "group" and "window" (null: all); every metric. */
+static void write_json_scopes(FILE *f, const swp_result *r, const tab *t, const row_ref *rows,
+                              size_t nr, const col_ref *cols)
+{
+    if (nr == 0) {
+        fputs("[]", f);
+        return;
+    }
+    fputs("[", f);
+    for (size_t i = 0; i < nr; i++) {
+        const swp_point *pt = &r->points[rows[i].point];
+        const swp_scope *sc = &r->scopes[rows[i].scope];
+        fprintf(f, "%s\n    {", i ? "," : "");
+        for (size_t a = 0; a < r->n_axes; a++) {
+            fputs("\n      ", f);
+            txt_json_string(f, r->axes[a]);
+            fputs(": ", f);
+            const char *v = r->values[a][pt->pos[a]];
+            if (t->key_numeric[a])
+                fputs(v, f);
+            else
+                txt_json_string(f, v);
+            putc(',', f);
+        }
+        fputs("\n      \"group\": ", f);
+        if (sc->group)
+            txt_json_string(f, sc->group);
+        else
+            fputs("null", f);
+        fputs(",\n      \"window\": ", f);
+        if (sc->window)
+            txt_json_string(f, sc->window);
+        else
+            fputs("null", f);
+        fprintf(f, ",\n      \"runs\": %zu,\n      \"metrics\": {", pt->n_runs);
+        for (size_t c = 0; c < MET_COUNT; c++) {
+            const tab_cell *x = cell_of(r, rows[i], &cols[c]);
+            fprintf(f, "%s\n        ", c ? "," : "");
+            txt_json_string(f, cols[c].name);
+            fputs(": {\"mean\": ", f);
+            json_cell_number(f, x->n > 0, x->mean);
+            fputs(", \"ci95\": ", f);
+            json_cell_number(f, x->n > 0 && isfinite(x->ci95), x->ci95);
+            fprintf(f, ", \"n\": %zu}", x->n);
+        }
+        fputs("\n      }\n    }", f);
+    }
+    fputs("\n  ]", f);
+}
+
 static bs_rc write_json(FILE *f, const swp_result *r)
 {
     tab_store st = {0};
     tab t;
-    if (!make_table(r, NULL, 0, &st, &t)) {
-        free_table(&st);
-        return BS_ERR_INTERNAL;
+    size_t nr = 0, ns = 0;
+    row_ref *rows = rows_of(r, 0, &nr), *srows = rows_of(r, 1, &ns);
+    col_ref *cols = all_columns();
+    bool ok = rows && srows && cols && make_table(r, rows, nr, cols, MET_COUNT, KEYS_PLAIN, &st, &t);
+    if (ok) {
+        fputs("{\n  \"scenario\": ", f);
+        txt_json_string(f, r->scenario);
+        fputs(",\n  \"axes\": ", f);
+        json_list(f, r->axes, r->n_axes);
+        fputs(",\n  \"fixed\": ", f);
+        json_list(f, r->fixed, r->n_fixed);
+        fprintf(f, ",\n  \"runs\": %zu,\n  \"points\": ", r->n_runs);
+        tab_write_json(f, &t, "  ");
+        fputs(",\n  \"scopes\": ", f);
+        write_json_scopes(f, r, &t, srows, ns, cols);
+        fputs("\n}\n", f);
     }
-    fputs("{\n  \"scenario\": ", f);
-    txt_json_string(f, r->scenario);
-    fputs(",\n  \"axes\": ", f);
-    json_list(f, r->axes, r->n_axes);
-    fputs(",\n  \"fixed\": ", f);
-    json_list(f, r->fixed, r->n_fixed);
-    fprintf(f, ",\n  \"runs\": %zu,\n  \"points\": ", r->n_runs);
-    tab_write_json(f, &t, "  ");
-    fputs("\n}\n", f);
     free_table(&st);
-    return ferror(f) ? BS_ERR_INTERNAL : BS_OK;
+    free(rows);
+    free(srows);
+    free(cols);
+    return !ok ? BS_ERR_INTERNAL : ferror(f) ? BS_ERR_INTERNAL : BS_OK;
 }
 
+/* One row per point and scope, the run's first: the scope's "group" and
+ * "window" columns are empty for the run. */
 static bs_rc write_csv(FILE *f, const swp_result *r)
 {
     static const char *const lead_names[] = {"scenario"};
     tab_store st = {0};
     tab t;
-    if (!make_table(r, NULL, 0, &st, &t)) {
-        free_table(&st);
-        return BS_ERR_INTERNAL;
+    size_t nr = 0;
+    row_ref *rows = rows_of(r, 2, &nr);
+    col_ref *cols = all_columns();
+    bool ok = rows && cols &&
+              make_table(r, rows, nr, cols, MET_COUNT, KEYS_GROUP_WINDOW, &st, &t);
+    if (ok) {
+        const char *lead[] = {r->scenario};
+        tab_write_csv(f, &t, true, lead_names, lead, 1);
     }
-    const char *lead[] = {r->scenario};
-    tab_write_csv(f, &t, true, lead_names, lead, 1);
     free_table(&st);
-    return ferror(f) ? BS_ERR_INTERNAL : BS_OK;
+    free(rows);
+    free(cols);
+    return !ok ? BS_ERR_INTERNAL : ferror(f) ? BS_ERR_INTERNAL : BS_OK;
 }
 
-bs_rc swp_write_table(FILE *f, const swp_result *r, swp_format fmt, const met_id *shown,
+bs_rc swp_write_table(FILE *f, const swp_result *r, swp_format fmt, const met_ref *shown,
                       size_t n_shown)
 {
     switch (fmt) {
@@ -602,7 +1017,7 @@ bs_rc swp_write_table(FILE *f, const swp_result *r, swp_format fmt, const met_id
 typedef struct table_ctx {
     const swp_result *r;
     swp_format fmt;
-    const met_id *shown;
+    const met_ref *shown;
     size_t n_shown;
 } table_ctx;
 
@@ -612,7 +1027,7 @@ static bs_rc fill_table(FILE *f, void *vctx)
     return swp_write_table(f, c->r, c->fmt, c->shown, c->n_shown);
 }
 
-bs_rc swp_write_outputs(const char *dir, const swp_result *r, const met_id *shown,
+bs_rc swp_write_outputs(const char *dir, const swp_result *r, const met_ref *shown,
                         size_t n_shown)
 {
     static const struct {

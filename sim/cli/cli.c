@@ -48,7 +48,7 @@ static const cli_cmd commands[] = {
      "run.json and plots/ (see balloonsim(1)).\n"},
     {"compare", cmd_compare,
      "compare SCENARIO... -p P1,P2,... [--seeds N] [-j N] [--format text|markdown|json|csv] "
-     "[--baseline FILE] [--save-baseline FILE] [--fail-if EXPR] [--rank-by METRIC,...] [-o DIR]",
+     "[--baseline FILE] [--save-baseline FILE] [--fail-if EXPR] [--rank-by METRIC,...] [--by group] [-o DIR]",
      "every policy on every scenario and seed, on the same demand; a ranked table", CMP_HELP},
     {"sweep", cmd_sweep,
      "sweep SCENARIO [--vary PATH=LIST]... [--seeds N] [-j N] [-o DIR] "

@@ -15,7 +15,11 @@
  *   line) enters a report file.
  * - The table is printed on stdout in the chosen format, and all four
  *   formats are written to DIR as well, so a CI job can print text for the
- *   log and still archive json and markdown. */
+ *   log and still archive json and markdown.
+ * - Group and window names in --fail-if and --rank-by are checked against
+ *   the union of the groups and windows of every scenario given, once they
+ *   are loaded: a name one scenario lacks is not a typo if another has it
+ *   (there it reads as null, so its comparisons are false). */
 #include "sim/cli/cmd_compare.h"
 #include "sim/base/fsutil.h"
 #include "sim/cli/commands.h"
@@ -48,7 +52,8 @@ enum {
     OPT_FAIL_IF,
     OPT_RANK_BY,
     OPT_SET,
-    OPT_NO_PLOTS
+    OPT_NO_PLOTS,
+    OPT_BY
 };
 
 typedef struct opts {
@@ -64,7 +69,7 @@ typedef struct opts {
     int jobs;
     int format;
     const char *baseline, *save_baseline, *fail_if, *rank_by, *dir;
-    bool plots, quiet;
+    bool plots, quiet, by_group;
 } opts;
 
 static void free_opts(opts *o)
@@ -113,6 +118,7 @@ static int parse_opts(const cli_ctx *cx, int argc, char **argv, opts *o, bool *h
         {"output", required_argument, NULL, 'o'},
         {"set", required_argument, NULL, OPT_SET},
         {"no-plots", no_argument, NULL, OPT_NO_PLOTS},
+        {"by", required_argument, NULL, OPT_BY},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
@@ -168,6 +174,12 @@ static int parse_opts(const cli_ctx *cx, int argc, char **argv, opts *o, bool *h
             o->sets[o->n_sets++] = optarg;
             break;
         case OPT_NO_PLOTS: o->plots = false; break;
+        case OPT_BY:
+            if (strcmp(optarg, "group") == 0)
+                o->by_group = true;
+            else
+                rc = cli_usage_error(cmd, "bad --by '%s' (expected: group)", optarg);
+            break;
         case 'q': o->quiet = true; break;
         case 'h': *help = true; return BS_OK;
         default: rc = cli_option_error(cmd, c, argv, longs); break;
@@ -209,9 +221,53 @@ typedef struct scen_info {
     bs_time duration, warmup;
 } scen_info;
 
+/* The union of the scenarios' group and window names (for the checks of
+ * --fail-if and --rank-by). */
+typedef struct scope_names {
+    char **groups, **windows;
+    size_t n_groups, n_windows;
+} scope_names;
+
+static bool add_unique(char ***list, size_t *n, const char *name)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (strcmp((*list)[i], name) == 0)
+            return true;
+    char **nl = realloc(*list, (*n + 1) * sizeof *nl);
+    if (nl == NULL)
+        return false;
+    *list = nl;
+    nl[*n] = strdup(name);
+    if (nl[*n] == NULL)
+        return false;
+    (*n)++;
+    return true;
+}
+
+static bool add_scope_names(scope_names *sn, const scen *sc)
+{
+    bool ok = true;
+    for (size_t g = 0; ok && g < sc->n_groups; g++)
+        ok = add_unique(&sn->groups, &sn->n_groups, sc->groups[g].name);
+    for (size_t w = 0; ok && w < sc->n_windows; w++)
+        ok = add_unique(&sn->windows, &sn->n_windows, sc->windows[w].name);
+    return ok;
+}
+
+static void free_scope_names(scope_names *sn)
+{
+    for (size_t i = 0; i < sn->n_groups; i++)
+        free(sn->groups[i]);
+    for (size_t i = 0; i < sn->n_windows; i++)
+        free(sn->windows[i]);
+    free(sn->groups);
+    free(sn->windows);
+}
+
 /* Load every scenario under every policy (seed: the first); prints every
- * error.  Fills info[s] from the first policy's load. */
-static int check_scenarios(const opts *o, scen_info *info)
+ * error.  Fills info[s] from the first policy's load, and sn with the
+ * groups and windows of all of them. */
+static int check_scenarios(const opts *o, scen_info *info, scope_names *sn)
 {
     int worst = BS_OK;
     for (size_t s = 0; s < o->n_scenarios; s++) {
@@ -243,7 +299,7 @@ static int check_scenarios(const opts *o, scen_info *info)
                 info[s].name = strdup(sc->name);
                 info[s].duration = sc->duration;
                 info[s].warmup = sc->warmup;
-                if (info[s].name == NULL)
+                if (info[s].name == NULL || !add_scope_names(sn, sc))
                     worst = BS_ERR_INTERNAL;
             }
             cfg_errs_free(&errs);
@@ -348,7 +404,24 @@ static void print_failures(const opts *o, const run_job *jobs, const run_outcome
     }
 }
 
-static int run_compare(const opts *o, expr *fail_if, const cmp_key *keys, size_t n_keys)
+/* Every group and window --fail-if and --rank-by name must be one of the
+ * scenarios' (bad usage otherwise). */
+static int check_names(const cli_cmd *cmd, const opts *o, const expr *fail_if,
+                       const cmp_key *keys, size_t n_keys, const scope_names *sn)
+{
+    char err[1024];
+    const char *const *g = (const char *const *)sn->groups;
+    const char *const *w = (const char *const *)sn->windows;
+    if (fail_if && expr_check_names(fail_if, g, sn->n_groups, w, sn->n_windows, err,
+                                    sizeof err) != BS_OK)
+        return cli_usage_error(cmd, "--fail-if '%s': %s", o->fail_if, err);
+    if (cmp_keys_check(keys, n_keys, g, sn->n_groups, w, sn->n_windows, err, sizeof err) != BS_OK)
+        return cli_usage_error(cmd, "--rank-by '%s': %s", o->rank_by ? o->rank_by : "", err);
+    return BS_OK;
+}
+
+static int run_compare(const cli_cmd *cmd, const opts *o, expr *fail_if, const cmp_key *keys,
+                       size_t n_keys)
 {
     size_t S = o->n_scenarios, P = o->n_policies, N = (size_t)o->n_seeds;
     size_t n = S * P * N;
@@ -358,8 +431,10 @@ static int run_compare(const opts *o, expr *fail_if, const cmp_key *keys, size_t
     run_outcome *out = calloc(n, sizeof *out);
     met_values *vals = calloc(N, sizeof *vals);
     const char **names = calloc(S, sizeof *names);
+    met_set *sets = calloc(N, sizeof *sets);
+    scope_names sn = {0};
     cmp_report *base = NULL, *r = NULL;
-    int rc = info && seeds && jobs && out && vals && names ? BS_OK : BS_ERR_INTERNAL;
+    int rc = info && seeds && jobs && out && vals && names && sets ? BS_OK : BS_ERR_INTERNAL;
     for (size_t k = 0; rc == BS_OK && k < N; k++)
         seeds[k] = k + 1;
 
@@ -375,7 +450,9 @@ static int run_compare(const opts *o, expr *fail_if, const cmp_key *keys, size_t
         cfg_errs_free(&errs);
     }
     if (rc == BS_OK)
-        rc = check_scenarios(o, info);
+        rc = check_scenarios(o, info, &sn);
+    if (rc == BS_OK)
+        rc = check_names(cmd, o, fail_if, keys, n_keys, &sn);
     /* the input is good: a DIR that cannot be made fails now, not per run */
     if (rc == BS_OK)
         rc = fs_mkdirs(o->dir);
@@ -427,15 +504,21 @@ static int run_compare(const opts *o, expr *fail_if, const cmp_key *keys, size_t
     if (rc == BS_OK) {
         for (size_t s = 0; s < S; s++) {
             for (size_t p = 0; p < P; p++) {
-                for (size_t k = 0; k < N; k++)
+                for (size_t k = 0; k < N; k++) {
                     vals[k] = out[(s * P + p) * N + k].run;
+                    sets[k] = out[(s * P + p) * N + k].scopes; /* borrowed */
+                }
                 cmp_result *res = &r->scenarios[s].results[p];
                 cmp_aggregate(vals, N, res->m);
                 res->runs = N;
+                if (rc == BS_OK)
+                    rc = cmp_aggregate_scopes(sets, N, res);
             }
         }
+        r->by_group = o->by_group;
         cmp_rank(r);
-        rc = write_reports(o->dir, r);
+        if (rc == BS_OK)
+            rc = write_reports(o->dir, r);
     }
     if (rc == BS_OK) {
         cmp_plot_scen *ps = calloc(S, sizeof *ps);
@@ -476,6 +559,8 @@ static int run_compare(const opts *o, expr *fail_if, const cmp_key *keys, size_t
         free(info[s].name);
     cmp_report_free(r);
     cmp_report_free(base);
+    free_scope_names(&sn);
+    free(sets);
     free(names);
     free(vals);
     if (out)
@@ -520,7 +605,8 @@ int cmd_compare(const cli_ctx *cx, int argc, char **argv)
             rc = cli_usage_error(cx->cmd, "bad --rank-by '%s': %s", o.rank_by, err);
     }
     if (rc == BS_OK)
-        rc = run_compare(&o, fail_if, keys, n_keys);
+        rc = run_compare(cx->cmd, &o, fail_if, keys, n_keys);
+    cmp_keys_free(keys, n_keys);
     expr_free(fail_if);
     free_opts(&o);
     return rc;

@@ -28,12 +28,16 @@
     "      --format FORMAT     the table on stdout: text (default), markdown, json, csv\n"         \
     "      --rank-by LIST      ranking criteria, best first: METRIC or METRIC+METRIC (a\n"         \
     "                          sum), '-' before one for higher is better (default:\n"             \
-    "                          guest_oom_kills+host_oom_kills,stall_s,balloon_traffic_bytes)\n"    \
+    "                          guest_oom_kills+host_oom_kills,stall_s,balloon_traffic_bytes);\n"   \
+    "                          a metric may name a group or window: db.stall_s@peak\n"            \
+    "      --by group          text and markdown: one ranked table per group of each\n"          \
+    "                          scenario instead of the whole run's\n"                            \
     "      --save-baseline FILE  write the results (json) to FILE\n"                               \
     "      --baseline FILE     results of an earlier compare, for relative thresholds\n"           \
     "      --fail-if EXPR      exit 1 when EXPR holds for any scenario and policy (on the\n"       \
     "                          means); '+10%' compares with the baseline's value:\n"             \
-    "                          'guest_oom_kills>0 || stall_s>+10%'\n"                              \
+    "                          'guest_oom_kills>0 || stall_s>+10%'; names may be\n"               \
+    "                          GROUP.METRIC, METRIC@WINDOW: 'db.host_oom_kills>0'\n"             \
     "  -o, --output DIR        where runs and reports go (default out/compare)\n"                  \
     "      --set PATH=VALUE    set one scalar of every scenario (repeatable), as run does\n"       \
     "      --no-plots          do not draw the PNGs (the gnuplot scripts are written)\n"           \

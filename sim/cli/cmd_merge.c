@@ -189,7 +189,7 @@ int cmd_merge(const cli_ctx *cx, int argc, char **argv)
                                           {NULL, 0, NULL, 0}};
     static const char *const formats[] = {"text", "markdown", "json", "csv", NULL};
     const cli_cmd *cmd = cx->cmd;
-    met_id shown[MET_COUNT];
+    met_ref shown[SWP_MAX_SHOWN];
     size_t n_shown = swp_default_metrics(shown);
     const char *out_dir = NULL;
     int format = 0, rc = BS_OK, c;
@@ -217,6 +217,7 @@ int cmd_merge(const cli_ctx *cx, int argc, char **argv)
         case 'h':
             printf("usage: balloonsim %s\n\n%s.\n\noptions:\n%s", cmd->usage, cmd->summary,
                    cmd->help);
+            swp_metrics_free(shown, n_shown);
             return fflush(stdout) == 0 ? BS_OK : BS_ERR_INTERNAL;
         default: rc = cli_option_error(cmd, c, argv, longs); break;
         }
@@ -254,6 +255,12 @@ int cmd_merge(const cli_ctx *cx, int argc, char **argv)
         if (rc != BS_OK)
             fprintf(stderr, "balloonsim merge: %s\n", err);
     }
+    /* merge has no scenario: the groups and windows are the runs'. */
+    for (size_t i = 0; rc == BS_OK && i < n_shown; i++) {
+        rc = swp_result_check_ref(&r, &shown[i], err, sizeof err);
+        if (rc == BS_ERR_INPUT)
+            cli_usage_error(cmd, "bad --metrics: %s", err);
+    }
     if (rc == BS_OK && out_dir != NULL) {
         rc = swp_write_outputs(out_dir, &r, shown, n_shown);
         if (rc == BS_OK && plots && r.n_axes > 0) {
@@ -275,5 +282,6 @@ int cmd_merge(const cli_ctx *cx, int argc, char **argv)
     for (size_t i = 0; i < acc.n; i++)
         swp_run_free(&acc.runs[i]);
     free(acc.runs);
+    swp_metrics_free(shown, n_shown);
     return rc;
 }

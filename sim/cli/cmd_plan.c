@@ -135,19 +135,23 @@ static bs_rc evaluate(plan *p, const int64_t *vals, size_t n)
         plan_eval *ev = &p->evals[p->n_evals];
         *ev = (plan_eval){.value = vals[i], .n_runs = (size_t)p->seeds};
         ev->runs = calloc((size_t)p->seeds, sizeof *ev->runs);
-        if (ev->runs == NULL) {
+        ev->sets = calloc((size_t)p->seeds, sizeof *ev->sets);
+        p->n_evals++;
+        if (ev->runs == NULL || ev->sets == NULL) {
             rc = BS_ERR_INTERNAL;
             break;
         }
-        p->n_evals++;
-        /* job k of a one-axis grid: seed k / n + 1 at value k % n */
-        for (size_t s = 0; s < (size_t)p->seeds; s++) {
+        /* job k of a one-axis grid: seed k / n + 1 at value k % n.  The SLO
+         * reads every scope of the run (db.host_oom_kills, stall_p99@peak). */
+        for (size_t s = 0; rc == BS_OK && s < (size_t)p->seeds; s++) {
             const swp_run *r = &runs[s * n + i];
             ev->runs[s] = r->m;
-            met_scope one;
-            met_set set = met_set_view(&one, &r->m);
-            ev->n_meeting += expr_eval(p->slo, &set, NULL, NULL);
+            rc = met_set_copy(&r->scopes, &ev->sets[s]);
+            if (rc == BS_OK)
+                ev->n_meeting += expr_eval(p->slo, &ev->sets[s], NULL, NULL);
         }
+        if (rc != BS_OK)
+            break;
         ev->meets = ev->n_meeting == ev->n_runs;
         if (!p->x.quiet) {
             char t[64];
@@ -180,8 +184,12 @@ static bs_rc meets_cb(void *ctx, int64_t v, bool *meets)
 
 static void plan_free(plan *p)
 {
-    for (size_t i = 0; i < p->n_evals; i++)
+    for (size_t i = 0; i < p->n_evals; i++) {
         free(p->evals[i].runs);
+        for (size_t s = 0; p->evals[i].sets && s < p->evals[i].n_runs; s++)
+            met_set_free(&p->evals[i].sets[s]);
+        free(p->evals[i].sets);
+    }
     free(p->evals);
     free(p->path);
     free(p->suffix);
@@ -193,7 +201,7 @@ static void plan_free(plan *p)
 
 static void cmp_text(const expr_cmp *c, char *buf, size_t len)
 {
-    snprintf(buf, len, "%s%s%s", met_info_get(c->metric)->name, c->op, c->text);
+    plan_cmp_text(c, buf, len);
 }
 
 /* Values in the metric's unit as the report writes them: 6 significant digits. */
@@ -334,8 +342,10 @@ static void json_margins(FILE *f, const plan *p, const plan_eval *ev)
         cmp_text(&p->cmps[i], t, sizeof t);
         fprintf(f, "%s\n      {\"condition\": ", i ? "," : "");
         txt_json_string(f, t);
+        char name[192];
+        plan_cmp_name(&p->cmps[i], name, sizeof name);
         fputs(", \"metric\": ", f);
-        txt_json_string(f, met_info_get(p->cmps[i].metric)->name);
+        txt_json_string(f, name);
         fputs(", \"threshold\": ", f);
         json_num(f, p->cmps[i].threshold);
         fputs(", \"worst\": ", f);
@@ -573,6 +583,18 @@ int cmd_plan(const cli_ctx *cx, int argc, char **argv)
         const cfg_entry *se = p.x.sweep ? cfg_map_entry(p.x.sweep, "seeds") : NULL;
         if (se != NULL && se->val->kind == CFG_SCALAR)
             p.seeds = strtoull(se->val->value, NULL, 10);
+    }
+    /* Groups and windows the SLO names must be the scenario's: bad usage
+     * before any run. */
+    if (rc == BS_OK) {
+        const char **g = NULL, **w = NULL;
+        size_t ng = 0, nw = 0;
+        char err[1024];
+        rc = swp_scen_names(p.x.base, &g, &ng, &w, &nw);
+        if (rc == BS_OK && expr_check_names(p.slo, g, ng, w, nw, err, sizeof err) != BS_OK)
+            rc = cli_usage_error(cmd, "--slo: %s", err);
+        free(g);
+        free(w);
     }
     if (rc == BS_OK) {
         p.n_cmps = expr_comparisons(p.slo, p.cmps, PLAN_MAX_CMPS);

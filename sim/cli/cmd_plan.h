@@ -27,7 +27,8 @@
     "      --vary PATH=LO:HI   the key path to size and its range, whole numbers with one\n"      \
     "                          optional unit (hosts[0].vms[0].count=8:64)\n"                      \
     "      --slo EXPR          what every run must meet, in the condition language of\n"        \
-    "                          --fail-if: 'guest_oom_kills==0 && stall_p99<0.05'\n"               \
+    "                          --fail-if: 'guest_oom_kills==0 && stall_p99<0.05'; one\n"          \
+    "                          tenant's: 'db.host_oom_kills==0 && web.stall_p99@peak<0.05'\n"     \
     "      --seeds N           seeds 1..N per value (default: sweep.seeds, else 1)\n"            \
     "      --format FORMAT     the report on stdout: text (default) or json\n"                   \
     "  -j, --jobs N            runs at once (default: the number of CPUs)\n"                     \

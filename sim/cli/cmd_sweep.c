@@ -128,7 +128,7 @@ typedef struct opts {
     int parallel;
     const char *dir;
     int format;
-    met_id shown[MET_COUNT];
+    met_ref shown[SWP_MAX_SHOWN];
     size_t n_shown;
     bool list_jobs, plots, quiet, resume;
     bool has_job, has_shard;
@@ -425,6 +425,7 @@ int cmd_sweep(const cli_ctx *cx, int argc, char **argv)
     if (rc < 0) {
         printf("usage: balloonsim %s\n\n%s.\n\noptions:\n%s", cmd->usage, cmd->summary, cmd->help);
         swp_grid_free(&o.grid);
+        swp_metrics_free(o.shown, o.n_shown);
         swp_exec_close(&x);
         return fflush(stdout) == 0 ? BS_OK : BS_ERR_INTERNAL;
     }
@@ -453,6 +454,13 @@ int cmd_sweep(const cli_ctx *cx, int argc, char **argv)
     }
     if (rc == BS_OK)
         rc = swp_exec_check_axes(&x, cmd, &o.grid);
+    /* Groups and windows named in --metrics must be the scenario's: bad
+     * usage before anything runs. */
+    if (rc == BS_OK) {
+        rc = swp_check_metrics(o.shown, o.n_shown, x.base, err, sizeof err);
+        if (rc == BS_ERR_INPUT)
+            cli_usage_error(cmd, "bad --metrics: %s", err);
+    }
     if (rc == BS_OK && o.has_job && o.job >= o.grid.jobs)
         rc = cli_usage_error(cmd, "--job %" PRIu64 " is out of range: the grid has %zu jobs (0 to %zu)",
                              o.job, o.grid.jobs, o.grid.jobs - 1);
@@ -488,6 +496,7 @@ int cmd_sweep(const cli_ctx *cx, int argc, char **argv)
     }
     free(which);
     swp_grid_free(&o.grid);
+    swp_metrics_free(o.shown, o.n_shown);
     swp_exec_close(&x);
     return rc;
 }

@@ -32,7 +32,8 @@
     "      --format FORMAT     the table on stdout: text (default), markdown, json, csv\n"       \
     "      --metrics LIST      metrics of the text/markdown table and of the plots\n"            \
     "                          (default guest_oom_kills,host_oom_kills,stall_s,stall_p99,\n"      \
-    "                          balloon_traffic_bytes,mean_host_used_fraction,overcommit_ratio)\n" \
+    "                          balloon_traffic_bytes,mean_host_used_fraction,overcommit_ratio);\n" \
+    "                          GROUP.METRIC, METRIC@WINDOW, GROUP.METRIC@WINDOW name a scope\n"   \
     "      --list-jobs         print one self-contained command per run, run nothing\n"          \
     "      --job K             run job K only (0-based, the K-th line of --list-jobs)\n"          \
     "      --shard I/N         run jobs I, I+N, I+2N, ... (0 <= I < N): one shard of N\n"        \
@@ -52,6 +53,7 @@
 #define SWP_MERGE_HELP                                                                             \
     "      --format FORMAT     text (default), markdown, json, csv\n"                            \
     "      --metrics LIST      metrics of the text/markdown table and of the plots\n"            \
+    "                          (db.stall_s, stall_p99@peak: a group's, a window's)\n"             \
     "  -o, --output DIR        also write DIR/sweep.{txt,md,json,csv} and DIR/plots/\n"          \
     "      --no-plots          with -o: do not draw the PNGs\n"                                   \
     "  -q, --quiet             no notes on stderr\n"                                              \
