@@ -119,8 +119,13 @@ CI_BASELINE := tests/baselines/suite.json
 CI_COMPARE   = ./$(BIN) compare $(SUITE) -p static,proportional,mom,proxmox --seeds 2 \
                -o $(BUILD)/ci-compare --no-plots -q
 CI_FAIL_IF  := guest_oom_kills>+0% || host_oom_kills>+0% || stall_s>+10% || balloon_traffic_bytes>+25%
+# The VPS example's promise to the fixed-reservation databases: under the
+# policies we recommend, never killed, never down (README, "Who suffers").
+CI_DB_GATE  := db.host_oom_kills>0 || db.guest_oom_kills>0 || db.downtime_s>0
 ci-compare: $(BIN)
 	$(CI_COMPARE) --baseline $(CI_BASELINE) --fail-if '$(CI_FAIL_IF)'
+	./$(BIN) compare scenarios/suite/vps.yaml -p proportional,feedback --seeds 2 \
+	  -o $(BUILD)/ci-vps --no-plots -q --fail-if '$(CI_DB_GATE)' >/dev/null
 baseline: $(BIN)
 	@mkdir -p $(dir $(CI_BASELINE))
 	$(CI_COMPARE) --save-baseline $(CI_BASELINE) >/dev/null

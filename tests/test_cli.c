@@ -13,6 +13,7 @@
 
 #include <ctype.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,11 +21,14 @@
 #include <unistd.h>
 
 #include "sim/base/bs.h"
+#include "sim/base/cfg.h"
+#include "sim/base/metrics.h"
 #include "sim/cli/opts.h"
 #include "tests/helpers.h"
 
 #define TINY "tests/data/cli_tiny.yaml"
 #define BAD "tests/data/cli_bad.yaml"
+#define GROUPS "tests/data/cli_groups.yaml"
 
 static char bin[PATH_MAX];
 
@@ -398,6 +402,238 @@ static void test_run_is_deterministic(void **state)
     free(tmp);
 }
 
+/* ------------------------------------------------------------------ */
+/* groups and windows (cli.md "Groups and windows")                    */
+
+/* summary.json read back as a tree (JSON is YAML): values by key path. */
+typedef struct summary {
+    cfg_doc *doc;
+    cfg_node *root;
+    char *text;
+} summary;
+
+static summary summary_load(const char *dir)
+{
+    summary s = {0};
+    char *path = th_path(dir, "summary.json");
+    s.text = th_read_file(path);
+    assert_non_null(s.text);
+    cfg_errs errs = {0};
+    assert_int_equal(cfg_doc_new(&s.doc), BS_OK);
+    bs_rc rc = cfg_parse_file(s.doc, path, &errs, &s.root);
+    if (rc != BS_OK)
+        cfg_errs_print(&errs, stderr);
+    assert_int_equal(rc, BS_OK);
+    cfg_errs_free(&errs);
+    free(path);
+    return s;
+}
+
+static void summary_free(summary *s)
+{
+    cfg_doc_free(s->doc);
+    free(s->text);
+}
+
+static cfg_node *at(const summary *s, const char *fmt, ...)
+{
+    char path[CFG_PATH_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(path, sizeof path, fmt, ap);
+    va_end(ap);
+    return cfg_lookup(s->root, path);
+}
+
+static const char *text_at(const summary *s, const char *path, const char *more)
+{
+    cfg_node *n = at(s, "%s%s", path, more);
+    if (n == NULL || n->kind != CFG_SCALAR)
+        fail_msg("summary.json: no scalar at %s%s", path, more);
+    return n->value;
+}
+
+static double number_at(const summary *s, const char *path, const char *metric)
+{
+    char more[128];
+    snprintf(more, sizeof more, ".metrics.%s", metric);
+    const char *v = text_at(s, path, more);
+    if (strcmp(v, "null") == 0)
+        fail_msg("summary.json: %s%s is null", path, more);
+    return strtod(v, NULL);
+}
+
+/* The keys of a metrics object, in order, joined by ',' */
+static void metric_keys(const summary *s, const char *path, char *out, size_t len)
+{
+    cfg_node *m = at(s, "%s.metrics", path);
+    assert_non_null(m);
+    assert_int_equal(m->kind, CFG_MAP);
+    out[0] = '\0';
+    for (size_t i = 0; i < m->n; i++)
+        snprintf(out + strlen(out), len - strlen(out), "%s%s", i ? "," : "", m->entries[i].key);
+}
+
+/* Every metric name of a scope, as summary.json lists them. */
+static void expected_keys(unsigned scope, char *out, size_t len)
+{
+    out[0] = '\0';
+    for (int id = 0; id < MET_COUNT; id++) {
+        const met_info *info = met_info_get((met_id)id);
+        if (scope == 0 || (info->scopes & scope))
+            snprintf(out + strlen(out), len - strlen(out), "%s%s", out[0] ? "," : "", info->name);
+    }
+}
+
+/* The text of the JSON object that follows `key` at or after `from`. */
+static char *object_after(const char *from, const char *key)
+{
+    const char *p = strstr(from, key);
+    assert_non_null(p);
+    p = strchr(p, '{');
+    assert_non_null(p);
+    const char *e = strchr(p, '}');
+    assert_non_null(e);
+    return strndup(p, (size_t)(e - p + 1));
+}
+
+/* Σ over the groups of `scope` (a path: "" for the run, "windows[0]" for a
+ * window) equals the scope's own value. */
+static void check_adds_up(const summary *s, const char *scope, const char *metric)
+{
+    char run_path[64], gpath[96];
+    snprintf(run_path, sizeof run_path, "%s", scope[0] ? scope : "");
+    double whole = scope[0] ? number_at(s, scope, metric)
+                            : strtod(text_at(s, "metrics.", metric), NULL);
+    double sum = 0;
+    for (size_t g = 0; g < 2; g++) {
+        snprintf(gpath, sizeof gpath, "%s%sgroups[%zu]", run_path, scope[0] ? "." : "", g);
+        sum += number_at(s, gpath, metric);
+    }
+    double tol = 1e-9 * (fabs(whole) > 1 ? fabs(whole) : 1);
+    if (fabs(sum - whole) > tol)
+        fail_msg("%s %s: groups add up to %.17g, the scope says %.17g", scope[0] ? scope : "run",
+                 metric, sum, whole);
+}
+
+static void test_run_groups_and_windows(void **state)
+{
+    (void)state;
+    static const char *const additive[] = {"guest_oom_kills", "host_oom_kills", "downtime_s",
+                                           "stall_s", "balloon_traffic_bytes"};
+    static const char *const policies[] = {"static", "proportional"};
+    char *tmp = th_make_tmpdir("cli");
+    for (size_t k = 0; k < 2; k++) {
+        char *dir = th_path(tmp, policies[k]);
+        th_proc p = RUN("run", GROUPS, "-p", policies[k], "-o", dir, "--no-plots", "-q");
+        assert_int_equal(p.code, 0);
+        summary s = summary_load(dir);
+
+        /* Groups: every `vms:` item by its name, across both hosts. */
+        assert_string_equal(text_at(&s, "groups[0].name", ""), "db");
+        assert_string_equal(text_at(&s, "groups[1].name", ""), "web");
+        assert_null(at(&s, "groups[2]"));
+        static const char *const db_vms[] = {"node-1.db", "node-2.db"};
+        static const char *const web_vms[] = {"node-1.web-1", "node-1.web-2", "node-2.web-1",
+                                              "node-2.web-2"};
+        cfg_node *dv = at(&s, "groups[0].vms"), *wv = at(&s, "groups[1].vms");
+        assert_non_null(dv);
+        assert_non_null(wv);
+        assert_int_equal(dv->n, 2);
+        assert_int_equal(wv->n, 4);
+        for (size_t i = 0; i < 2; i++)
+            assert_string_equal(dv->entries[i].val->value, db_vms[i]);
+        for (size_t i = 0; i < 4; i++)
+            assert_string_equal(wv->entries[i].val->value, web_vms[i]);
+
+        /* Metric keys: VM metrics for groups, all for windows. */
+        char want_vm[2048], want_all[2048], got[2048];
+        expected_keys(MET_SCOPE_VM, want_vm, sizeof want_vm);
+        expected_keys(0, want_all, sizeof want_all);
+        metric_keys(&s, "groups[0]", got, sizeof got);
+        assert_string_equal(got, want_vm);
+        metric_keys(&s, "groups[1]", got, sizeof got);
+        assert_string_equal(got, want_vm);
+
+        /* Windows, as written, each with both groups (no vms list there). */
+        assert_string_equal(text_at(&s, "windows[0].name", ""), "peak");
+        assert_string_equal(text_at(&s, "windows[1].name", ""), "all");
+        assert_null(at(&s, "windows[2]"));
+        for (size_t w = 0; w < 2; w++) {
+            char wp[64];
+            snprintf(wp, sizeof wp, "windows[%zu]", w);
+            metric_keys(&s, wp, got, sizeof got);
+            assert_string_equal(got, want_all);
+            for (size_t g = 0; g < 2; g++) {
+                char gp[96];
+                snprintf(gp, sizeof gp, "%s.groups[%zu]", wp, g);
+                assert_string_equal(text_at(&s, gp, ".name"), g ? "web" : "db");
+                assert_null(at(&s, "%s.vms", gp));
+                metric_keys(&s, gp, got, sizeof got);
+                assert_string_equal(got, want_vm);
+            }
+        }
+
+        /* Σ over groups = the run, and = the window within a window. */
+        for (size_t m = 0; m < sizeof additive / sizeof additive[0]; m++) {
+            check_adds_up(&s, "", additive[m]);
+            check_adds_up(&s, "windows[0]", additive[m]);
+            check_adds_up(&s, "windows[1]", additive[m]);
+            /* A window's counts and integrals are part of the run's. */
+            assert_true(number_at(&s, "windows[0]", additive[m]) <=
+                        strtod(text_at(&s, "metrics.", additive[m]), NULL));
+        }
+        /* Not trivially 0 = 0: the fixture kills and moves memory. */
+        if (k == 0) {
+            assert_true(number_at(&s, "groups[1]", "host_oom_kills") > 0);
+            assert_true(number_at(&s, "windows[0]", "host_oom_kills") > 0);
+        } else {
+            assert_true(number_at(&s, "groups[1]", "guest_oom_kills") > 0);
+            assert_true(number_at(&s, "groups[1]", "balloon_traffic_bytes") > 0);
+            assert_true(number_at(&s, "windows[0].groups[1]", "stall_s") > 0);
+        }
+        assert_true(number_at(&s, "groups[0]", "downtime_s") == 0); /* db is never touched */
+
+        /* A window over the whole run gives exactly the run's metrics. */
+        char *run_m = object_after(s.text, "\n  \"metrics\": ");
+        char *all_m = object_after(strstr(s.text, "\"name\": \"all\""), "\"metrics\": ");
+        /* Same values; the window's object is indented two levels deeper. */
+        char *a = run_m, *b = all_m;
+        while (*a && *b) {
+            if (*a == *b) { a++; b++; continue; }
+            if (*b == ' ' && (b[-1] == ' ' || b[-1] == '\n')) { b++; continue; }
+            break;
+        }
+        if (*a || *b)
+            fail_msg("window 'all' differs from the run at '%.40s' / '%.40s'", a, b);
+        free(run_m);
+        free(all_m);
+        summary_free(&s);
+
+        /* The text summary: a group table and a line per window. */
+        th_proc_free(&p);
+        p = RUN("run", GROUPS, "-p", policies[k], "-o", dir, "--no-plots", "-q");
+        assert_int_equal(p.code, 0);
+        assert_non_null(strstr(p.out, "\ngroup  vms  guest_oom_kills  host_oom_kills"));
+        assert_non_null(strstr(p.out, "\ndb       2  "));
+        assert_non_null(strstr(p.out, "\nweb      4  "));
+        assert_non_null(strstr(p.out, "\nwindow peak: guest_oom_kills "));
+        assert_non_null(strstr(p.out, "\nwindow all: guest_oom_kills "));
+        assert_non_null(strstr(p.out, "\n  db:  guest_oom_kills 0, host_oom_kills 0, downtime_s 0,"));
+        /* --format json is summary.json. */
+        th_proc_free(&p);
+        p = RUN("run", GROUPS, "-p", policies[k], "-o", dir, "--no-plots", "-q", "--format", "json");
+        assert_int_equal(p.code, 0);
+        char *sj = th_slurp(dir, "summary.json");
+        assert_string_equal(p.out, sj);
+        free(sj);
+        th_proc_free(&p);
+        free(dir);
+    }
+    th_rm_rf(tmp);
+    free(tmp);
+}
+
 static void test_run_plots(void **state)
 {
     (void)state;
@@ -526,6 +762,7 @@ int main(void)
         cmocka_unit_test(test_run_default_directory),
         cmocka_unit_test(test_run_set_override),
         cmocka_unit_test(test_run_is_deterministic),
+        cmocka_unit_test(test_run_groups_and_windows),
         cmocka_unit_test(test_run_plots),
         cmocka_unit_test(test_run_without_gnuplot),
         cmocka_unit_test(test_plot_without_scripts),

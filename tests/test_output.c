@@ -291,6 +291,126 @@ static void test_summary_json_key_order_and_scopes(void **state)
     free(j);
 }
 
+/* Groups web (web-1, web-2) and db (db), a window "peak", and scopes in
+ * eng_result.scopes built by hand (met_set_add), each scope's stall_s a
+ * distinct number so that a value found under the wrong name shows. */
+typedef struct scoped {
+    fixture fx;
+    scen_group groups[2];
+    size_t web_vms[2], db_vms[1];
+    scen_window windows[1];
+} scoped;
+
+static void scoped_init(scoped *s, bool with_window)
+{
+    fixture_init(&s->fx, "web-1", "node-1");
+    s->web_vms[0] = 0;
+    s->web_vms[1] = 1;
+    s->db_vms[0] = 2;
+    s->groups[0] = (scen_group){.name = (char *)"web", .n_vms = 2, .vms = s->web_vms};
+    s->groups[1] = (scen_group){.name = (char *)"db", .n_vms = 1, .vms = s->db_vms};
+    s->windows[0] = (scen_window){.name = (char *)"peak", .start = 12 * 3600 * SEC,
+                                  .end = 16 * 3600 * SEC, .every = 24 * 3600 * SEC};
+    s->fx.sc.groups = s->groups;
+    s->fx.sc.n_groups = 2;
+    s->fx.sc.windows = with_window ? s->windows : NULL;
+    s->fx.sc.n_windows = with_window ? 1 : 0;
+    met_values v;
+    memset(&v, 0, sizeof v);
+    for (int id = 0; id < MET_COUNT; id++) /* every scope: every metric present */
+        set(&v, (met_id)id, 0.0);
+    met_set *set_ = &s->fx.res.scopes;
+    struct { const char *g, *w; double stall; } sc[] = {
+        {NULL, NULL, 30.0}, {"web", NULL, 20.0}, {"db", NULL, 10.0},
+        {NULL, "peak", 3.0}, {"web", "peak", 2.0}, {"db", "peak", 1.0}};
+    size_t n = with_window ? 6 : 3;
+    for (size_t i = 0; i < n; i++) {
+        set(&v, MET_STALL_S, sc[i].stall);
+        assert_int_equal(met_set_add(set_, sc[i].g, sc[i].w, &v), BS_OK);
+    }
+    s->fx.res.run = s->fx.res.scopes.s[0].v;
+}
+
+/* Number of `"key": ` members between p and end. */
+static int count_between(const char *p, const char *end, const char *what)
+{
+    int n = 0;
+    for (; (p = strstr(p, what)) != NULL && p < end; p++)
+        n++;
+    return n;
+}
+
+static void test_summary_json_groups_and_windows(void **state)
+{
+    (void)state;
+    scoped s;
+    scoped_init(&s, true);
+    char *j = summary_json(&s.fx);
+    /* cli.md's key order: ..., hosts, groups, windows, vms. */
+    const char *hosts = strstr(j, "\n  \"hosts\": [");
+    const char *groups = strstr(j, "\n  \"groups\": [");
+    const char *windows = strstr(j, "\n  \"windows\": [");
+    const char *vms = strstr(j, "\n  \"vms\": [");
+    assert_non_null(hosts);
+    assert_non_null(groups);
+    assert_non_null(windows);
+    assert_non_null(vms);
+    assert_true(hosts < groups && groups < windows && windows < vms);
+    /* A group: its name, its instances, its VM metrics. */
+    assert_non_null(strstr(groups, "    {\n      \"name\": \"web\",\n"
+                                   "      \"vms\": [\"web-1\", \"web-2\"],\n"
+                                   "      \"metrics\": {\n        \"guest_oom_kills\": 0,"));
+    assert_non_null(strstr(groups, "      \"name\": \"db\",\n      \"vms\": [\"db\"],\n"));
+    /* 2 groups x 19 VM metrics; the three host-only ones are absent. */
+    assert_int_equal(count_between(groups, windows, "\": 0"), 2 * 19 - 2);
+    assert_int_equal(count_between(groups, windows, "\"stall_s\": "), 2);
+    assert_true(count_between(groups, windows, "overcommit_ratio") == 0);
+    assert_true(count_between(groups, windows, "host_free_min_bytes") == 0);
+    const char *g_web = strstr(groups, "\"stall_s\": 20,");
+    const char *g_db = strstr(groups, "\"stall_s\": 10,");
+    assert_true(g_web != NULL && g_web < windows && g_db != NULL && g_db < windows && g_web < g_db);
+    /* The window: every metric (22), then its groups (VM metrics, no vms list). */
+    assert_non_null(strstr(windows, "    {\n      \"name\": \"peak\",\n      \"metrics\": {\n"));
+    const char *wgroups = strstr(windows, "      \"groups\": [\n        {\n"
+                                          "          \"name\": \"web\",\n"
+                                          "          \"metrics\": {\n");
+    assert_non_null(wgroups);
+    assert_true(wgroups < vms);
+    /* "windows", "name", "metrics" and the 22 metrics */
+    assert_int_equal(count_between(windows, wgroups, "\": "), 3 + 22);
+    assert_int_equal(count_between(windows, wgroups, "\"overcommit_ratio\": 0\n"), 1);
+    assert_non_null(strstr(windows, "\"stall_s\": 3,"));
+    assert_true(strstr(wgroups, "\"stall_s\": 2,") < strstr(wgroups, "\"stall_s\": 1,"));
+    assert_int_equal(count_between(wgroups, vms, "\"name\": "), 2);
+    assert_int_equal(count_between(wgroups, vms, "\"vms\""), 0);
+    assert_int_equal(count_between(wgroups, vms, "\": 0"), 2 * 19 - 2);
+    assert_non_null(strstr(wgroups, "          }\n        }\n      ]\n    }\n  ],\n  \"vms\": ["));
+    free(j);
+    met_set_free(&s.fx.res.scopes);
+}
+
+static void test_summary_json_no_windows_and_missing_scopes(void **state)
+{
+    (void)state;
+    scoped s;
+    scoped_init(&s, false);
+    char *j = summary_json(&s.fx);
+    /* No windows: an empty array, never a missing key. */
+    assert_non_null(strstr(j, "\n    }\n  ],\n  \"windows\": [],\n  \"vms\": [\n"));
+    free(j);
+    /* A result without group scopes (built by hand) still lists the groups,
+     * their metrics null. */
+    met_set_free(&s.fx.res.scopes);
+    s.fx.res.scopes = (met_set){0};
+    j = summary_json(&s.fx);
+    const char *groups = strstr(j, "\n  \"groups\": [");
+    const char *windows = strstr(j, "\n  \"windows\": []");
+    assert_non_null(groups);
+    assert_non_null(windows);
+    assert_int_equal(count_between(groups, windows, "\": null"), 2 * 19);
+    free(j);
+}
+
 static void test_summary_json_escapes_strings(void **state)
 {
     (void)state;
@@ -312,7 +432,8 @@ static void test_summary_json_no_hosts_no_vms(void **state)
     fx.sc.n_hosts = fx.res.n_hosts = 0;
     fx.sc.n_vms = fx.res.n_vms = 0;
     char *j = summary_json(&fx);
-    assert_non_null(strstr(j, "  },\n  \"hosts\": [],\n  \"vms\": []\n}\n"));
+    assert_non_null(strstr(j, "  },\n  \"hosts\": [],\n  \"groups\": [],\n"
+                              "  \"windows\": [],\n  \"vms\": []\n}\n"));
     free(j);
 }
 
@@ -377,6 +498,57 @@ static void test_summary_text(void **state)
     assert_non_null(strstr(buf, "\nweb-1  node-1"));
     assert_non_null(strstr(buf, "7.5"));
     free(buf);
+}
+
+static char *summary_text(const fixture *fx)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    assert_non_null(m);
+    out_print_summary_text(m, &fx->sc, &fx->res);
+    fclose(m);
+    return buf;
+}
+
+static void test_summary_text_groups_and_windows(void **state)
+{
+    (void)state;
+    scoped s;
+    scoped_init(&s, true);
+    set(&s.fx.res.scopes.s[2].v, MET_GUEST_OOM_KILLS, 4); /* db */
+    set(&s.fx.res.scopes.s[5].v, MET_STALL_P99, 0.004);  /* db@peak */
+    char *buf = summary_text(&s.fx);
+    /* The group table after the run's metrics and before the per-VM table. */
+    const char *head = strstr(buf, "\ngroup  vms  guest_oom_kills  host_oom_kills  downtime_s"
+                                   "  stall_s  stall_p99  pressure_fraction  fairness\n");
+    assert_non_null(head);
+    assert_true(strstr(buf, "\noverco") < head);
+    assert_true(head < strstr(buf, "\nvm "));
+    assert_non_null(strstr(head, "\nweb      2                0               0           0"
+                                 "       20          0                  0         0\n"));
+    assert_non_null(strstr(head, "\ndb       1                4               0"));
+    /* A line per window, and per group under it (names padded to align). */
+    assert_non_null(strstr(buf, "\nwindow peak: guest_oom_kills 0, host_oom_kills 0, "
+                                "downtime_s 0, stall_s 3, stall_p99 0, pressure_fraction 0, "
+                                "fairness 0\n  web: guest_oom_kills 0"));
+    assert_non_null(strstr(buf, "\n  db:  guest_oom_kills 0, host_oom_kills 0, downtime_s 0, "
+                                "stall_s 1, stall_p99 0.004, "));
+    free(buf);
+    met_set_free(&s.fx.res.scopes);
+}
+
+static void test_summary_text_one_group_no_window(void **state)
+{
+    (void)state;
+    scoped s;
+    scoped_init(&s, false);
+    s.fx.sc.n_groups = 1; /* one group: it equals the run, no table */
+    char *buf = summary_text(&s.fx);
+    assert_null(strstr(buf, "\ngroup "));
+    assert_null(strstr(buf, "window "));
+    free(buf);
+    met_set_free(&s.fx.res.scopes);
 }
 
 /* ------------------------------------------------------------------ */
@@ -568,7 +740,11 @@ int main(void)
         cmocka_unit_test(test_summary_json_escapes_strings),
         cmocka_unit_test(test_summary_json_no_hosts_no_vms),
         cmocka_unit_test(test_summary_json_large_integers),
+        cmocka_unit_test(test_summary_json_groups_and_windows),
+        cmocka_unit_test(test_summary_json_no_windows_and_missing_scopes),
         cmocka_unit_test(test_summary_text),
+        cmocka_unit_test(test_summary_text_groups_and_windows),
+        cmocka_unit_test(test_summary_text_one_group_no_window),
         cmocka_unit_test(test_files_headers_and_rows),
         cmocka_unit_test(test_no_final_file_before_finish),
         cmocka_unit_test(test_abort_leaves_nothing),

@@ -106,6 +106,65 @@ static void json_metrics(FILE *f, const met_values *mv, unsigned scope, const ch
         fprintf(f, "\n%s}", indent);
 }
 
+/* The values of one scope of the run, or all-absent values when the engine
+ * did not compute that scope (a result built by hand, say): every metric then
+ * prints as null rather than the key disappearing, so the file's shape never
+ * depends on how it was produced. */
+static const met_values *scope_values(const eng_result *res, const char *group,
+                                      const char *window)
+{
+    static const met_values none; /* read-only: all absent */
+    const met_values *v = met_set_find(&res->scopes, group, window);
+    return v ? v : &none;
+}
+
+/* "groups": every `vms:` item name, with its instances and its VM metrics
+ * (cli.md "Groups and windows"). */
+static void json_groups(FILE *f, const scen *sc, const eng_result *res)
+{
+    fputs(",\n  \"groups\": [", f);
+    for (size_t g = 0; g < sc->n_groups; g++) {
+        const scen_group *gr = &sc->groups[g];
+        fprintf(f, "%s\n    {\n      \"name\": ", g ? "," : "");
+        txt_json_string(f, gr->name);
+        fputs(",\n      \"vms\": [", f);
+        for (size_t k = 0; k < gr->n_vms; k++) {
+            assert(gr->vms[k] < sc->n_vms);
+            fputs(k ? ", " : "", f);
+            txt_json_string(f, sc->vms[gr->vms[k]].name);
+        }
+        fputs("],\n      \"metrics\": ", f);
+        json_metrics(f, scope_values(res, gr->name, NULL), MET_SCOPE_VM, "      ");
+        fputs("\n    }", f);
+    }
+    fputs(sc->n_groups ? "\n  ]" : "]", f);
+}
+
+/* "windows": every metric over the window's time, then its groups (VM
+ * metrics over the group's VMs and the window's time). */
+static void json_windows(FILE *f, const scen *sc, const eng_result *res)
+{
+    fputs(",\n  \"windows\": [", f);
+    for (size_t w = 0; w < sc->n_windows; w++) {
+        const char *wn = sc->windows[w].name;
+        fprintf(f, "%s\n    {\n      \"name\": ", w ? "," : "");
+        txt_json_string(f, wn);
+        fputs(",\n      \"metrics\": ", f);
+        json_metrics(f, scope_values(res, NULL, wn), 0, "      ");
+        fputs(",\n      \"groups\": [", f);
+        for (size_t g = 0; g < sc->n_groups; g++) {
+            const char *gn = sc->groups[g].name;
+            fprintf(f, "%s\n        {\n          \"name\": ", g ? "," : "");
+            txt_json_string(f, gn);
+            fputs(",\n          \"metrics\": ", f);
+            json_metrics(f, scope_values(res, gn, wn), MET_SCOPE_VM, "          ");
+            fputs("\n        }", f);
+        }
+        fputs(sc->n_groups ? "\n      ]\n    }" : "]\n    }", f);
+    }
+    fputs(sc->n_windows ? "\n  ]" : "]", f);
+}
+
 bs_rc out_write_summary_json(FILE *f, const scen *sc, const eng_result *res)
 {
     char buf[40];
@@ -127,7 +186,11 @@ bs_rc out_write_summary_json(FILE *f, const scen *sc, const eng_result *res)
         json_metrics(f, &res->hosts[h], MET_SCOPE_HOST, "      ");
         fputs("\n    }", f);
     }
-    fprintf(f, "%s],\n  \"vms\": [", res->n_hosts ? "\n  " : "");
+    fputs(res->n_hosts ? "\n  ]" : "]", f);
+    /* cli.md's order: hosts, groups, windows, then the VMs. */
+    json_groups(f, sc, res);
+    json_windows(f, sc, res);
+    fputs(",\n  \"vms\": [", f);
     for (size_t i = 0; i < res->n_vms; i++) {
         const scen_vm *vm = &sc->vms[i];
         assert(vm->host < sc->n_hosts);
@@ -200,6 +263,89 @@ static const met_id text_vm_cols[] = {MET_STALL_S, MET_GUEST_OOM_KILLS, MET_PRES
                                       MET_DOWNTIME_S};
 #define N_TEXT_VM_COLS (sizeof text_vm_cols / sizeof text_vm_cols[0])
 
+/* The metrics a reader of one tenant or one hour looks at first (the rest
+ * are in summary.json): is anything killed or down, how much and how bad is
+ * the stall, how often under pressure, how fairly served. */
+static const met_id text_scope_cols[] = {MET_GUEST_OOM_KILLS, MET_HOST_OOM_KILLS,
+                                         MET_DOWNTIME_S,      MET_STALL_S,
+                                         MET_STALL_P99,       MET_PRESSURE_FRACTION,
+                                         MET_FAIRNESS};
+#define N_TEXT_SCOPE_COLS (sizeof text_scope_cols / sizeof text_scope_cols[0])
+
+/* One row per group (with its VM count), aligned like the per-VM table.
+ * Only with two groups or more: a single group is the run itself. */
+static void text_groups(FILE *f, const scen *sc, const eng_result *res)
+{
+    char buf[40];
+    if (sc->n_groups < 2)
+        return;
+    int wname = (int)strlen("group"), wvms = (int)strlen("vms");
+    int wcol[N_TEXT_SCOPE_COLS];
+    for (size_t c = 0; c < N_TEXT_SCOPE_COLS; c++)
+        wcol[c] = (int)strlen(met_info_get(text_scope_cols[c])->name);
+    for (size_t g = 0; g < sc->n_groups; g++) {
+        const met_values *mv = scope_values(res, sc->groups[g].name, NULL);
+        wname = BS_MAX(wname, (int)strlen(sc->groups[g].name));
+        wvms = BS_MAX(wvms, snprintf(buf, sizeof buf, "%zu", sc->groups[g].n_vms));
+        for (size_t c = 0; c < N_TEXT_SCOPE_COLS; c++) {
+            met_id id = text_scope_cols[c];
+            text_metric(buf, met_info_get(id), mv->present[id], mv->v[id]);
+            wcol[c] = BS_MAX(wcol[c], (int)strlen(buf));
+        }
+    }
+    fprintf(f, "\n%-*s  %*s", wname, "group", wvms, "vms");
+    for (size_t c = 0; c < N_TEXT_SCOPE_COLS; c++)
+        fprintf(f, "  %*s", wcol[c], met_info_get(text_scope_cols[c])->name);
+    fputc('\n', f);
+    for (size_t g = 0; g < sc->n_groups; g++) {
+        const met_values *mv = scope_values(res, sc->groups[g].name, NULL);
+        fprintf(f, "%-*s  %*zu", wname, sc->groups[g].name, wvms, sc->groups[g].n_vms);
+        for (size_t c = 0; c < N_TEXT_SCOPE_COLS; c++) {
+            met_id id = text_scope_cols[c];
+            text_metric(buf, met_info_get(id), mv->present[id], mv->v[id]);
+            fprintf(f, "  %*s", wcol[c], buf);
+        }
+        fputc('\n', f);
+    }
+}
+
+/* " metric value, metric value, ...\n" over text_scope_cols (after a lead
+ * the caller printed). */
+static void text_scope_line(FILE *f, const met_values *mv)
+{
+    char buf[40];
+    for (size_t c = 0; c < N_TEXT_SCOPE_COLS; c++) {
+        met_id id = text_scope_cols[c];
+        const met_info *info = met_info_get(id);
+        text_metric(buf, info, mv->present[id], mv->v[id]);
+        fprintf(f, "%s%s %s", c ? ", " : " ", info->name, buf);
+    }
+    fputc('\n', f);
+}
+
+/* One line per window; with two groups or more, one indented line per group
+ * under it (who suffers in that window), the metrics aligned after the
+ * group names. */
+static void text_windows(FILE *f, const scen *sc, const eng_result *res)
+{
+    if (sc->n_windows == 0)
+        return;
+    fputc('\n', f);
+    int wg = 0;
+    for (size_t g = 0; g < sc->n_groups; g++)
+        wg = BS_MAX(wg, (int)strlen(sc->groups[g].name));
+    for (size_t w = 0; w < sc->n_windows; w++) {
+        const char *wn = sc->windows[w].name;
+        fprintf(f, "window %s:", wn);
+        text_scope_line(f, scope_values(res, NULL, wn));
+        for (size_t g = 0; sc->n_groups >= 2 && g < sc->n_groups; g++) {
+            const char *gn = sc->groups[g].name;
+            fprintf(f, "  %s:%*s", gn, wg - (int)strlen(gn), "");
+            text_scope_line(f, scope_values(res, gn, wn));
+        }
+    }
+}
+
 void out_print_summary_text(FILE *f, const scen *sc, const eng_result *res)
 {
     char buf[40], wbuf[40];
@@ -224,6 +370,8 @@ void out_print_summary_text(FILE *f, const scen *sc, const eng_result *res)
         text_metric(buf, info, res->run.present[id], res->run.v[id]);
         fprintf(f, "%-*s  %*s  %s\n", wname, info->name, wval, buf, info->unit);
     }
+    text_groups(f, sc, res);
+    text_windows(f, sc, res);
     if (res->n_vms == 0)
         return;
 
