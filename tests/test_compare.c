@@ -803,7 +803,7 @@ static void baseline_without_groups_loads(void **state)
     (void)state;
     cfg_errs errs = {0};
     cmp_report *b = NULL;
-    assert_int_equal(cmp_load("tests/baselines/suite.json", &errs, &b), BS_OK);
+    assert_int_equal(cmp_load("tests/data/compare/baseline-before-groups.json", &errs, &b), BS_OK);
     assert_true(b->n_scenarios > 0);
     assert_int_equal(b->scenarios[0].results[0].n_scopes, 0);
     cmp_names nm;
