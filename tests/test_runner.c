@@ -255,6 +255,7 @@ static void full_and_summary_only_directories(void **state)
     assert_string_equal(a, b);
     free(a);
     free(b);
+    run_outcome_free(&o);
     th_rm_rf(d);
     free(d);
 }
