@@ -213,20 +213,22 @@ static void read_scope_rows(loader *L, const cfg_node *seq, const char *path, cm
     }
 }
 
-/* "groups": [{"name", "results"}] of the run (window NULL) or of a window;
- * absent in baselines made before groups existed, which load as before. */
-static void read_groups(loader *L, const cfg_node *map, const char *path, cmp_scenario *sc,
-                        const char *window)
+/* A list of named scopes under `key` of map: "groups": [{"name", "results"}]
+ * of the run (window NULL) or of a window, or "windows": [{"name",
+ * "results", "groups"}] (windows set).  Absent in baselines made before
+ * groups existed, which load as before. */
+static void read_scopes(loader *L, const cfg_node *map, const char *path, const char *key,
+                        cmp_scenario *sc, const char *window, bool windows)
 {
-    const cfg_node *seq = cfg_map_get(map, "groups");
-    char gp[CFG_PATH_MAX];
-    cfg_path_key(gp, path, "groups");
-    if (seq == NULL || cfg_expect_seq(&L->cx, seq, gp) != BS_OK)
+    const cfg_node *seq = cfg_map_get(map, key);
+    char lp[CFG_PATH_MAX];
+    cfg_path_key(lp, path, key);
+    if (seq == NULL || cfg_expect_seq(&L->cx, seq, lp) != BS_OK)
         return;
     for (size_t i = 0; i < seq->n && !L->oom; i++) {
         const cfg_node *it = seq->entries[i].val;
         char p[CFG_PATH_MAX], rp[CFG_PATH_MAX];
-        cfg_path_index(p, gp, i);
+        cfg_path_index(p, lp, i);
         if (cfg_expect_map(&L->cx, it, p) != BS_OK)
             continue;
         const char *name = NULL;
@@ -237,33 +239,9 @@ static void read_groups(loader *L, const cfg_node *map, const char *path, cmp_sc
         if (res == NULL)
             cfg_error(&L->cx, it, p, "missing required key 'results'");
         else
-            read_scope_rows(L, res, rp, sc, name, window);
-    }
-}
-
-static void read_windows(loader *L, const cfg_node *map, const char *path, cmp_scenario *sc)
-{
-    const cfg_node *seq = cfg_map_get(map, "windows");
-    char wp[CFG_PATH_MAX];
-    cfg_path_key(wp, path, "windows");
-    if (seq == NULL || cfg_expect_seq(&L->cx, seq, wp) != BS_OK)
-        return;
-    for (size_t i = 0; i < seq->n && !L->oom; i++) {
-        const cfg_node *it = seq->entries[i].val;
-        char p[CFG_PATH_MAX], rp[CFG_PATH_MAX];
-        cfg_path_index(p, wp, i);
-        if (cfg_expect_map(&L->cx, it, p) != BS_OK)
-            continue;
-        const char *name = NULL;
-        if (cfg_get_string(&L->cx, it, p, "name", true, NULL, &name) != BS_OK || !name)
-            continue;
-        const cfg_node *res = cfg_map_get(it, "results");
-        cfg_path_key(rp, p, "results");
-        if (res == NULL)
-            cfg_error(&L->cx, it, p, "missing required key 'results'");
-        else
-            read_scope_rows(L, res, rp, sc, NULL, name);
-        read_groups(L, it, p, sc, name);
+            read_scope_rows(L, res, rp, sc, windows ? NULL : name, windows ? name : window);
+        if (windows)
+            read_scopes(L, it, p, "groups", sc, name, false);
     }
 }
 
@@ -352,8 +330,8 @@ static void read_report(loader *L, const cfg_node *root)
         else
             read_results(L, res, rp, sc);
         if (!L->oom) {
-            read_groups(L, it, p, sc, NULL);
-            read_windows(L, it, p, sc);
+            read_scopes(L, it, p, "groups", sc, NULL, false);
+            read_scopes(L, it, p, "windows", sc, NULL, true);
         }
         for (size_t j = 0; sc->name && j + 1 < r->n_scenarios; j++)
             if (r->scenarios[j].name && strcmp(r->scenarios[j].name, sc->name) == 0)
