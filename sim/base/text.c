@@ -161,3 +161,14 @@ void txt_csv_field(FILE *f, const char *s)
     putc('"', f);
 }
 
+
+void txt_json_number(FILE *f, double v)
+{
+    if (!isfinite(v)) {
+        fputs("null", f);
+        return;
+    }
+    char buf[40];
+    txt_format_double(buf, v);
+    fputs(buf, f);
+}

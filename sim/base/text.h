@@ -19,6 +19,8 @@ void txt_format_seconds(char buf[40], bs_time t);
 void txt_format_double(char buf[40], double v);
 /* A JSON string literal, quotes included, escaped per RFC 8259. */
 void txt_json_string(FILE *f, const char *s); /* NULL prints null */
+/* A number as txt_format_double writes it; NaN and infinities print null. */
+void txt_json_number(FILE *f, double v);
 /* A CSV field, quoted per RFC 4180 only when it holds a comma, quote or line
  * break.  NULL prints nothing (an empty field). */
 void txt_csv_field(FILE *f, const char *s);

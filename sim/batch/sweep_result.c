@@ -888,16 +888,6 @@ static void json_list(FILE *f, char *const *l, size_t n)
     fputs("]", f);
 }
 
-static void json_cell_number(FILE *f, bool present, double v)
-{
-    if (present && isfinite(v)) {
-        char buf[40];
-        txt_format_double(buf, v);
-        fputs(buf, f);
-    } else {
-        fputs("null", f);
-    }
-}
 
 /* "scopes": every point in every group and window, keyed as "points" are
  * plus "group" and "window" (null: all); every metric. */
@@ -940,9 +930,9 @@ static void write_json_scopes(FILE *f, const swp_result *r, const tab *t, const 
             fprintf(f, "%s\n        ", c ? "," : "");
             txt_json_string(f, cols[c].name);
             fputs(": {\"mean\": ", f);
-            json_cell_number(f, x->n > 0, x->mean);
+            txt_json_number(f, x->n > 0 ? x->mean : NAN);
             fputs(", \"ci95\": ", f);
-            json_cell_number(f, x->n > 0 && isfinite(x->ci95), x->ci95);
+            txt_json_number(f, x->n > 0 ? x->ci95 : NAN);
             fprintf(f, ", \"n\": %zu}", x->n);
         }
         fputs("\n      }\n    }", f);

@@ -311,16 +311,6 @@ static void text_fleet(FILE *f, const wl_fleet_stats *fl, bool fraction)
 
 /* ---------------------------------------------------------------- json */
 
-static void jnum(FILE *f, double v)
-{
-    if (!isfinite(v)) {
-        fputs("null", f);
-        return;
-    }
-    char b[40];
-    txt_format_double(b, v);
-    fputs(b, f);
-}
 
 static void jkey(FILE *f, const char *k, bool *first)
 {
@@ -333,7 +323,7 @@ static void jkey(FILE *f, const char *k, bool *first)
 static void jfield(FILE *f, const char *k, double v, bool *first)
 {
     jkey(f, k, first);
-    jnum(f, v);
+    txt_json_number(f, v);
 }
 
 static void json_daily(FILE *f, const wl_daily *d)
@@ -352,7 +342,7 @@ static void json_daily(FILE *f, const wl_daily *d)
     fputc('[', f);
     for (int h = 0; h < 24; h++) {
         fputs(h ? ", " : "", f);
-        jnum(f, d->hourly[h]);
+        txt_json_number(f, d->hourly[h]);
     }
     fputs("]}", f);
 }

@@ -364,16 +364,6 @@ void tab_write_csv(FILE *f, const tab *t, bool header, const char *const *lead_n
 
 /* ---------------------------------------------------------------- json */
 
-static void json_number(FILE *f, bool present, double v)
-{
-    if (present && isfinite(v)) {
-        char buf[40];
-        txt_format_double(buf, v);
-        fputs(buf, f);
-    } else {
-        fputs("null", f);
-    }
-}
 
 void tab_write_json(FILE *f, const tab *t, const char *indent)
 {
@@ -403,9 +393,9 @@ void tab_write_json(FILE *f, const tab *t, const char *indent)
             fprintf(f, "%s\n%s      ", c ? "," : "", indent);
             txt_json_string(f, t->col_names[c]);
             fputs(": {\"mean\": ", f);
-            json_number(f, x->n > 0, x->mean);
+            txt_json_number(f, x->n > 0 ? x->mean : NAN);
             fputs(", \"ci95\": ", f);
-            json_number(f, has_ci(x), x->ci95);
+            txt_json_number(f, has_ci(x) ? x->ci95 : NAN);
             fprintf(f, ", \"n\": %zu}", x->n);
         }
         if (t->n_cols)
