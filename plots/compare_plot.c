@@ -105,6 +105,17 @@ static void gp_string_array(FILE *f, const char *name, const char *const *v, siz
 
 /* ---------------------------------------------------------------- bars */
 
+/* One bar of a data block: " MEAN CI95" (a missing value is NaN, no
+ * interval 0), in the column's plotted unit. */
+static void put_bar(FILE *f, const tab_cell *x, double scale)
+{
+    bool has = x && x->n > 0;
+    putc(' ', f);
+    gp_number(f, has ? x->mean / scale : NAN);
+    putc(' ', f);
+    gp_number(f, has && isfinite(x->ci95) ? x->ci95 / scale : 0.0);
+}
+
 static bs_rc write_metrics(FILE *f, const char *name, const cmp_report *r, const cmp_scenario *sc)
 {
     met_id cols[MET_COUNT];
@@ -119,12 +130,7 @@ static bs_rc write_metrics(FILE *f, const char *name, const cmp_report *r, const
         for (size_t c = 0; c < n; c++) {
             const met_info *info = met_info_get(cols[c]);
             double scale = strcmp(info->unit, "bytes") == 0 ? GIB : 1.0;
-            const tab_cell *x = res ? &res->m[cols[c]] : NULL;
-            bool has = x && x->n > 0;
-            putc(' ', f);
-            gp_number(f, has ? x->mean / scale : NAN);
-            putc(' ', f);
-            gp_number(f, has && isfinite(x->ci95) ? x->ci95 / scale : 0.0);
+            put_bar(f, res ? &res->m[cols[c]] : NULL, scale);
         }
         putc('\n', f);
     }
@@ -194,12 +200,7 @@ static bs_rc write_groups(FILE *f, const char *name, const cmp_report *r, const 
             double scale = strcmp(info->unit, "bytes") == 0 ? GIB : 1.0;
             for (size_t g = 0; g < ng; g++) {
                 const tab_cell *m = res ? cmp_cells_of(res, nm->groups[g], NULL) : NULL;
-                const tab_cell *x = m ? &m[cols[c]] : NULL;
-                bool has = x && x->n > 0;
-                putc(' ', f);
-                gp_number(f, has ? x->mean / scale : NAN);
-                putc(' ', f);
-                gp_number(f, has && isfinite(x->ci95) ? x->ci95 / scale : 0.0);
+                put_bar(f, m ? &m[cols[c]] : NULL, scale);
             }
         }
         putc('\n', f);
